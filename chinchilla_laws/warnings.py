@@ -1,0 +1,36 @@
+"""Warning classes of chinchilla_laws.
+
+Numerical trouble is reported as a status on the result *and* one of these
+warnings, so that it can be filtered precisely (``warnings.simplefilter("error",
+ConvergenceWarning)``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ChinchillaWarning",
+    "ConvergenceWarning",
+    "EnvelopeWarning",
+    "GridBoundaryWarning",
+    "IsoFLOPWarning",
+]
+
+
+class ChinchillaWarning(UserWarning):
+    """Base class of every warning this package emits."""
+
+
+class ConvergenceWarning(ChinchillaWarning):
+    """An optimiser did not verifiably converge (gradient too large at exit)."""
+
+
+class GridBoundaryWarning(ChinchillaWarning):
+    """The best start of a multi-start fit lies on the boundary of its grid."""
+
+
+class IsoFLOPWarning(ChinchillaWarning):
+    """An IsoFLOP budget was flagged (unbracketed vertex, no valley, too few points)."""
+
+
+class EnvelopeWarning(ChinchillaWarning):
+    """The training-curve envelope is suspect (few runs, selected points early in schedules)."""
