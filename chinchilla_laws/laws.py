@@ -115,7 +115,7 @@ class ChinchillaLaw:
     >>> from chinchilla_laws import HOFFMANN_2022_TEX
     >>> f = HOFFMANN_2022_TEX.optimal(5.76e23)
     >>> print(f"{f.n_params[0]:.4g} params, {f.n_tokens[0]:.4g} tokens")
-    4.04e+10 params, 2.376e+12 tokens
+    4.036e+10 params, 2.379e+12 tokens
     """
 
     E: float
