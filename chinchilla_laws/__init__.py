@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+from .flops import (
+    TABLE_A4_SHAPES,
+    TransformerShape,
+    compute_6nd,
+    flops_per_token,
+    flops_ratio_to_6nd,
+    params_from_compute,
+    tokens_from_compute,
+)
+from .isoflop import (
+    IsoFLOPBias,
+    IsoFLOPBudget,
+    IsoFLOPResult,
+    IsoFLOPStatus,
+    isoflop_bias,
+    isoflop_minima,
+)
 from .laws import (
     BESIROGLU_2024,
     HOFFMANN_2022_PRINTED,
@@ -10,6 +27,14 @@ from .laws import (
     ChinchillaLaw,
     Frontier,
     get_preset,
+)
+from .parametric import (
+    FitStatus,
+    ParametricFit,
+    StartStatus,
+    fit_parametric,
+    paper_grid,
+    random_starts,
 )
 from .powerlaw import PowerLaw, fit_power_law
 from .warnings import (
@@ -27,15 +52,34 @@ __all__ = [
     "HOFFMANN_2022_PRINTED",
     "HOFFMANN_2022_TEX",
     "PRESETS",
+    "TABLE_A4_SHAPES",
     "ChinchillaLaw",
     "ChinchillaWarning",
     "ConvergenceWarning",
     "EnvelopeWarning",
+    "FitStatus",
     "Frontier",
     "GridBoundaryWarning",
+    "IsoFLOPBias",
+    "IsoFLOPBudget",
+    "IsoFLOPResult",
+    "IsoFLOPStatus",
     "IsoFLOPWarning",
+    "ParametricFit",
     "PowerLaw",
+    "StartStatus",
+    "TransformerShape",
     "__version__",
+    "compute_6nd",
+    "fit_parametric",
     "fit_power_law",
+    "flops_per_token",
+    "flops_ratio_to_6nd",
     "get_preset",
+    "isoflop_bias",
+    "isoflop_minima",
+    "paper_grid",
+    "params_from_compute",
+    "random_starts",
+    "tokens_from_compute",
 ]

@@ -90,32 +90,42 @@ def objective_grad(
     g3 = 0.0
     g4 = 0.0
     for i in range(x.shape[0]):
-        wi = w[i]
-        if wi == 0.0:
-            continue
         xi = x[i]
         yi = y[i]
         p1 = a - al * xi
         p2 = b - be * yi
-        m = max(p1, max(p2, e))
-        e1 = math.exp(p1 - m)
-        e2 = math.exp(p2 - m)
-        e3 = math.exp(e - m)
+        # max-shifted log-sum-exp: the largest term contributes exp(0) = 1
+        if p1 >= p2 and p1 >= e:
+            m = p1
+            e1 = 1.0
+            e2 = math.exp(p2 - m)
+            e3 = math.exp(e - m)
+        elif p2 >= e:
+            m = p2
+            e1 = math.exp(p1 - m)
+            e2 = 1.0
+            e3 = math.exp(e - m)
+        else:
+            m = e
+            e1 = math.exp(p1 - m)
+            e2 = math.exp(p2 - m)
+            e3 = 1.0
         s = e1 + e2 + e3
         r = m + math.log(s) - logl[i]
-        ar = abs(r)
-        if ar <= delta:
-            f += wi * 0.5 * r * r
-            dh = r
-        else:
-            f += wi * delta * (ar - 0.5 * delta)
-            dh = delta if r > 0.0 else -delta
-        c = wi * dh / s
-        c1 = c * e1
-        c2 = c * e2
+        # Huber without a branch: c = clip(r, -delta, delta) is also its derivative;
+        # c * (r - c / 2) is r**2/2 inside delta and delta * (|r| - delta/2) outside.
+        # NaN in r propagates through min/max into f.
+        c = min(max(r, -delta), delta)
+        if r != r:
+            c = r
+        wi = w[i]
+        f += wi * c * (r - 0.5 * c)
+        cw = wi * c / s
+        c1 = cw * e1
+        c2 = cw * e2
         g0 += c1
         g1 += c2
-        g2 += c * e3
+        g2 += cw * e3
         g3 -= c1 * xi
         g4 -= c2 * yi
     grad[0] = g0
@@ -279,61 +289,79 @@ def line_search(
     return 0.0, f0, nfev, False
 
 
+RUNNING = -1
+
+
 @_jit
-def lbfgs(
+def lbfgs_init(
     u: np.ndarray,
+    g: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
     logl: np.ndarray,
     w: np.ndarray,
     delta: float,
+) -> tuple[float, int]:
+    """Objective and gradient at the start; status RUNNING or NON_FINITE."""
+    f = objective_grad(u, x, y, logl, w, delta, g)
+    if not (math.isfinite(f) and math.isfinite(_inf_norm(g))):
+        return f, NON_FINITE
+    return f, RUNNING
+
+
+@_jit
+def lbfgs_advance(
+    u: np.ndarray,
+    g: np.ndarray,
+    f_in: float,
+    s_hist: np.ndarray,
+    y_hist: np.ndarray,
+    rho: np.ndarray,
+    f_hist: np.ndarray,
+    state: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    logl: np.ndarray,
+    w: np.ndarray,
+    delta: float,
+    until_iter: int,
     max_iter: int,
     gtol: float,
     ftol: float,
-    abandon_iter: int,
-    abandon_level: float,
-) -> tuple[float, float, int, int, int]:
-    """Minimise the objective from ``u`` (updated in place) by L-BFGS.
+) -> tuple[float, int]:
+    """Advance one L-BFGS run in place until iteration ``until_iter`` or termination.
 
-    Stops when ``max|grad| <= gtol`` (converged), when ``max_iter`` iterations are
-    spent, when the line search can make no progress, or -- if ``abandon_iter > 0`` --
-    when after ``abandon_iter`` iterations the objective is still above
-    ``abandon_level``. ``ftol`` ends a run whose relative decrease over
-    ``HISTORY`` iterations fell below it; its status then depends on the
-    gradient (converged only if below ``gtol``).
+    The run's memory lives in the arrays passed in, so that a batch can be
+    advanced in rounds. ``state`` holds ``(iterations, evaluations, head,
+    n_hist)`` as int64 and ``f_hist[-1]`` holds ``gamma``.
 
-    Returns ``(f, max|grad|, iterations, evaluations, status)``.
+    Termination: ``max|g| <= gtol`` (CONVERGED); ``max_iter`` (MAX_ITER); no
+    acceptable step even along ``-g`` (LINE_SEARCH_FAILED); a relative decrease
+    below ``ftol`` over the last ``HISTORY`` iterations with ``max|g| > gtol``
+    (LINE_SEARCH_FAILED: stalled). Returns ``(f, status)``.
     """
     m = HISTORY
-    s_hist = np.zeros((m, N_PARAMS))
-    y_hist = np.zeros((m, N_PARAMS))
-    rho = np.zeros(m)
-    alpha_buf = np.zeros(m)
-    g = np.empty(N_PARAMS)
     p = np.empty(N_PARAMS)
     ut = np.empty(N_PARAMS)
     gt = np.empty(N_PARAMS)
-    f_hist = np.full(m + 1, math.inf)
-
-    f = objective_grad(u, x, y, logl, w, delta, g)
-    nfev = 1
-    if not math.isfinite(f):
-        return f, math.nan, 0, nfev, NON_FINITE
-    gnorm = _inf_norm(g)
-    if not math.isfinite(gnorm):
-        return f, gnorm, 0, nfev, NON_FINITE
-    n_hist = 0
-    head = 0
-    gamma = 1.0
-    it = 0
+    alpha_buf = np.empty(m)
+    f = f_in
+    it = state[0]
+    nfev = state[1]
+    head = state[2]
+    n_hist = state[3]
+    gamma = f_hist[m + 1]
+    status = RUNNING
     while True:
+        gnorm = _inf_norm(g)
         if gnorm <= gtol:
-            return f, gnorm, it, nfev, CONVERGED
+            status = CONVERGED
+            break
         if it >= max_iter:
-            return f, gnorm, it, nfev, MAX_ITER
-        if abandon_iter > 0 and it == abandon_iter and f > abandon_level:
-            return f, gnorm, it, nfev, ABANDONED
-        # two-loop recursion: p = -H g
+            status = MAX_ITER
+            break
+        if it >= until_iter:
+            break
         for k in range(N_PARAMS):
             p[k] = -g[k]
         idx = head
@@ -351,29 +379,25 @@ def lbfgs(
             idx = (idx + 1) % m
         d0 = _dot(g, p)
         if not d0 < 0.0:
-            # not a descent direction: restart from steepest descent
             n_hist = 0
             head = 0
             gamma = 1.0
             for k in range(N_PARAMS):
                 p[k] = -g[k]
             d0 = -_dot(g, g)
-        if n_hist == 0:
-            t0 = min(1.0, 1.0 / max(gnorm, 1e-300))
-        else:
-            t0 = 1.0
+        t0 = 1.0 / max(math.sqrt(_dot(p, p)), 1e-300) if n_hist == 0 else 1.0
         t, f_new, ne, ok = line_search(
             u, f, d0, p, t0, ut, gt, x, y, logl, w, delta, 1e-4, 0.9, 40
         )
         nfev += ne
         if not ok:
             if n_hist > 0:
-                # drop the curvature memory and retry once along -g
                 n_hist = 0
                 head = 0
                 gamma = 1.0
                 continue
-            return f, gnorm, it, nfev, LINE_SEARCH_FAILED
+            status = LINE_SEARCH_FAILED
+            break
         it += 1
         sy = 0.0
         yy = 0.0
@@ -393,63 +417,97 @@ def lbfgs(
             u[k] = ut[k]
             g[k] = gt[k]
         f = f_new
-        gnorm = _inf_norm(g)
-        # stall detection over the last HISTORY iterations
         f_hist[it % (m + 1)] = f
         f_old = f_hist[(it + 1) % (m + 1)]
-        if ftol > 0.0 and math.isfinite(f_old):
-            if f_old - f <= ftol * max(abs(f), 1e-300):
-                status = CONVERGED if gnorm <= gtol else LINE_SEARCH_FAILED
-                return f, gnorm, it, nfev, status
+        if ftol > 0.0 and it > m and f_old - f <= ftol * abs(f):
+            status = CONVERGED if _inf_norm(g) <= gtol else LINE_SEARCH_FAILED
+            break
+    state[0] = it
+    state[1] = nfev
+    state[2] = head
+    state[3] = n_hist
+    f_hist[m + 1] = gamma
+    return f, status
 
 
 @_pjit
-def lbfgs_batch(
-    starts: np.ndarray,
+def lbfgs_start_batch(
+    U: np.ndarray,
+    G: np.ndarray,
+    F: np.ndarray,
+    STATUS: np.ndarray,
+    STATE: np.ndarray,
+    FHIST: np.ndarray,
     weight_sets: np.ndarray,
     weight_index: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
     logl: np.ndarray,
     delta: float,
+) -> None:
+    """Initialise a batch of runs (objective and gradient at each start)."""
+    m = HISTORY
+    for j in nb.prange(U.shape[0]):
+        f, st = lbfgs_init(U[j], G[j], x, y, logl, weight_sets[weight_index[j]], delta)
+        F[j] = f
+        STATUS[j] = st
+        STATE[j, 0] = 0
+        STATE[j, 1] = 1
+        STATE[j, 2] = 0
+        STATE[j, 3] = 0
+        for k in range(m + 1):
+            FHIST[j, k] = math.inf
+        FHIST[j, 0] = f
+        FHIST[j, m + 1] = 1.0
+
+
+@_pjit
+def lbfgs_round(
+    active: np.ndarray,
+    U: np.ndarray,
+    G: np.ndarray,
+    F: np.ndarray,
+    SH: np.ndarray,
+    YH: np.ndarray,
+    RHO: np.ndarray,
+    FHIST: np.ndarray,
+    STATE: np.ndarray,
+    STATUS: np.ndarray,
+    weight_sets: np.ndarray,
+    weight_index: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    logl: np.ndarray,
+    delta: float,
+    until_iter: int,
     max_iter: int,
     gtol: float,
     ftol: float,
-    abandon_iter: int,
-    abandon_level: float,
-    out_u: np.ndarray,
-    out_f: np.ndarray,
-    out_gnorm: np.ndarray,
-    out_nit: np.ndarray,
-    out_nfev: np.ndarray,
-    out_status: np.ndarray,
 ) -> None:
-    """Run :func:`lbfgs` from every row of ``starts`` in parallel.
-
-    Problem ``j`` uses the point weights ``weight_sets[weight_index[j]]``.
-    """
-    for j in nb.prange(starts.shape[0]):
-        u = starts[j].copy()
-        f, gn, nit, nfev, st = lbfgs(
-            u,
+    """Advance the runs listed in ``active`` by up to ``until_iter`` iterations, in parallel."""
+    for q in nb.prange(active.shape[0]):
+        j = active[q]
+        f, st = lbfgs_advance(
+            U[j],
+            G[j],
+            F[j],
+            SH[j],
+            YH[j],
+            RHO[j],
+            FHIST[j],
+            STATE[j],
             x,
             y,
             logl,
             weight_sets[weight_index[j]],
             delta,
+            until_iter,
             max_iter,
             gtol,
             ftol,
-            abandon_iter,
-            abandon_level,
         )
-        for k in range(N_PARAMS):
-            out_u[j, k] = u[k]
-        out_f[j] = f
-        out_gnorm[j] = gn
-        out_nit[j] = nit
-        out_nfev[j] = nfev
-        out_status[j] = st
+        F[j] = f
+        STATUS[j] = st
 
 
 @_pjit
@@ -462,7 +520,7 @@ def objective_batch(
     delta: float,
     out_f: np.ndarray,
 ) -> None:
-    """Objective at every row of ``us`` (no gradient needed, but computed)."""
+    """Objective at every row of ``us``."""
     for j in nb.prange(us.shape[0]):
         g = np.empty(N_PARAMS)
         out_f[j] = objective_grad(us[j], x, y, logl, w, delta, g)

@@ -100,7 +100,7 @@ def same_length(**arrays: FloatArray) -> int:
     if len(values) > 1:
         listing = ", ".join(f"`{k}` has {v}" for k, v in lengths.items())
         raise ValueError(f"the data arrays must have the same length; got {listing}.")
-    return values.pop()
+    return int(values.pop())
 
 
 def as_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) -> float:
