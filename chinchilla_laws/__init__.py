@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from .bootstrap import (
+    FrontierBand,
+    ParametricBootstrap,
+    PowerLawBootstrap,
+    bootstrap_envelope,
+    bootstrap_isoflop,
+    bootstrap_parametric,
+)
+from .envelope import EnvelopeResult, envelope, envelope_from_frame, envelope_from_runs
 from .flops import (
     TABLE_A4_SHAPES,
     TransformerShape,
@@ -56,21 +65,31 @@ __all__ = [
     "ChinchillaLaw",
     "ChinchillaWarning",
     "ConvergenceWarning",
+    "EnvelopeResult",
     "EnvelopeWarning",
     "FitStatus",
     "Frontier",
+    "FrontierBand",
     "GridBoundaryWarning",
     "IsoFLOPBias",
     "IsoFLOPBudget",
     "IsoFLOPResult",
     "IsoFLOPStatus",
     "IsoFLOPWarning",
+    "ParametricBootstrap",
     "ParametricFit",
     "PowerLaw",
+    "PowerLawBootstrap",
     "StartStatus",
     "TransformerShape",
     "__version__",
+    "bootstrap_envelope",
+    "bootstrap_isoflop",
+    "bootstrap_parametric",
     "compute_6nd",
+    "envelope",
+    "envelope_from_frame",
+    "envelope_from_runs",
     "fit_parametric",
     "fit_power_law",
     "flops_per_token",

@@ -128,7 +128,9 @@ class ChinchillaLaw:
     def __post_init__(self) -> None:
         for attr in ("E", "A", "B", "alpha", "beta"):
             value = getattr(self, attr)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.floating, np.integer)
+            ):
                 raise TypeError(f"`{attr}` must be a real number; got {_describe(value)}.")
             fv = float(value)
             if not (math.isfinite(fv) and fv > 0):
@@ -143,7 +145,9 @@ class ChinchillaLaw:
         """Build a law from ``theta = (log A, log B, log E, alpha, beta)``."""
         t = as_float_array(theta, "theta")
         if t.shape != (5,):
-            raise ValueError(f"`theta` must have 5 entries (a, b, e, alpha, beta); got {t.shape[0]}.")
+            raise ValueError(
+                f"`theta` must have 5 entries (a, b, e, alpha, beta); got {t.shape[0]}."
+            )
         return cls(
             E=math.exp(t[2]), A=math.exp(t[0]), B=math.exp(t[1]), alpha=t[3], beta=t[4], name=name
         )
@@ -151,7 +155,9 @@ class ChinchillaLaw:
     @property
     def theta(self) -> FloatArray:
         """``(log A, log B, log E, alpha, beta)``, the optimiser's coordinates."""
-        return np.array([math.log(self.A), math.log(self.B), math.log(self.E), self.alpha, self.beta])
+        return np.array(
+            [math.log(self.A), math.log(self.B), math.log(self.E), self.alpha, self.beta]
+        )
 
     @property
     def a(self) -> float:
@@ -228,13 +234,17 @@ class ChinchillaLaw:
         n = c / (k * d)
         return Frontier(compute=c, n_params=n, n_tokens=d.copy(), loss=self.loss(n, d))
 
-    def tokens_per_param(self, compute: ArrayLike, *, flops_per_param_token: float = 6.0) -> FloatArray:
+    def tokens_per_param(
+        self, compute: ArrayLike, *, flops_per_param_token: float = 6.0
+    ) -> FloatArray:
         """``D_opt / N_opt`` at budgets ``compute`` (FLOPs, ``C = 6 N D`` by default)."""
         return self.optimal(compute, flops_per_param_token=flops_per_param_token).tokens_per_param
 
     def with_name(self, name: str) -> ChinchillaLaw:
         """The same law under another label."""
-        return ChinchillaLaw(E=self.E, A=self.A, B=self.B, alpha=self.alpha, beta=self.beta, name=name)
+        return ChinchillaLaw(
+            E=self.E, A=self.A, B=self.B, alpha=self.alpha, beta=self.beta, name=name
+        )
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""

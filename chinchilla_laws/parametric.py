@@ -115,7 +115,9 @@ def random_starts(
     lo = as_float_array(low, "low")
     hi = as_float_array(high, "high")
     if lo.shape != (N_THETA,) or hi.shape != (N_THETA,):
-        raise ValueError(f"`low` and `high` must have 5 entries; got {lo.shape[0]} and {hi.shape[0]}.")
+        raise ValueError(
+            f"`low` and `high` must have 5 entries; got {lo.shape[0]} and {hi.shape[0]}."
+        )
     if np.any(hi < lo):
         raise ValueError("`high` must be >= `low` in every coordinate.")
     return np.ascontiguousarray(gen.uniform(lo, hi, size=(count, N_THETA)))
@@ -373,9 +375,7 @@ def _prepare(
     lo = as_float_array(loss, "loss", positive=True)
     size = same_length(n_params=n, n_tokens=d, loss=lo)
     if size <= N_THETA:
-        raise ValueError(
-            f"the fit needs more points than its 5 parameters; got {size} points."
-        )
+        raise ValueError(f"the fit needs more points than its 5 parameters; got {size} points.")
     dl = as_positive_scalar(delta, "delta")
     red = as_choice(reduction, "reduction", ("sum", "mean"))
     if weights is None:
@@ -641,8 +641,9 @@ def objective(
         raise ValueError(f"`theta` must have 5 entries (a, b, e, alpha, beta); got {t.shape[0]}.")
     u = data.scaling.to_u(t)[0]
     g = np.empty(N_THETA)
-    f = K.objective_grad(u, data.x, data.y, data.logl, data.objective_weights(data.weights),
-                         data.delta, g)
+    f = K.objective_grad(
+        u, data.x, data.y, data.logl, data.objective_weights(data.weights), data.delta, g
+    )
     return float(f), data.scaling.grad_to_theta(g)[0]
 
 

@@ -1,0 +1,640 @@
+r"""Bootstrap uncertainty for all three methods.
+
+* :func:`bootstrap_parametric` -- Approach 3: refits of resampled points.
+* :func:`bootstrap_isoflop` -- Approach 2: runs resampled within each budget.
+* :func:`bootstrap_envelope` -- Approach 1: runs resampled with replacement.
+
+Hoffmann et al. (2022) report 10th--90th percentile ranges for Approach 3 that
+are implausibly narrow (``a`` in (0.454, 0.455)); Besiroglu et al. (2024) show
+that honest intervals on the same data are about 25 times wider.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._solver import SolverOptions, solve_batch
+from ._typing import FloatArray, IntArray, readonly
+from ._validation import (
+    as_choice,
+    as_float_array,
+    as_fraction,
+    as_int,
+    as_positive_scalar,
+    as_rng,
+)
+from .envelope import envelope
+from .isoflop import isoflop_minima
+from .laws import ChinchillaLaw
+from .parametric import (
+    N_THETA,
+    ParametricFit,
+    StartStatus,
+    _prepare,
+    fit_parametric,
+)
+from .warnings import ChinchillaWarning, ConvergenceWarning
+
+__all__ = [
+    "FrontierBand",
+    "ParametricBootstrap",
+    "PowerLawBootstrap",
+    "bootstrap_envelope",
+    "bootstrap_isoflop",
+    "bootstrap_parametric",
+]
+
+PARAMETER_NAMES = ("E", "A", "B", "alpha", "beta", "a", "b", "G")
+
+Progress = Callable[[int, int], None]
+
+
+def _percentile_interval(samples: FloatArray, level: float) -> tuple[float, float]:
+    tail = 50.0 * (1.0 - level)
+    lo, hi = np.percentile(samples, [tail, 100.0 - tail])
+    return float(lo), float(hi)
+
+
+def _check_level(level: Any) -> float:
+    return as_fraction(level, "level")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class FrontierBand:
+    """Point estimate and percentile band of the compute-optimal frontier.
+
+    Attributes
+    ----------
+    compute : ndarray
+        Budgets ``C`` in FLOPs (``C = 6 N D``).
+    n_params, n_tokens, loss, tokens_per_param : ndarray
+        From the full-data fit.
+    n_params_low, n_params_high, n_tokens_low, n_tokens_high, loss_low, loss_high,
+    tokens_per_param_low, tokens_per_param_high : ndarray
+        Percentile bounds over the successful resamples.
+    level : float
+        Coverage of the band (0.95 by default).
+    """
+
+    compute: FloatArray
+    n_params: FloatArray
+    n_params_low: FloatArray
+    n_params_high: FloatArray
+    n_tokens: FloatArray
+    n_tokens_low: FloatArray
+    n_tokens_high: FloatArray
+    loss: FloatArray
+    loss_low: FloatArray
+    loss_high: FloatArray
+    tokens_per_param: FloatArray
+    tokens_per_param_low: FloatArray
+    tokens_per_param_high: FloatArray
+    level: float
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray):
+                readonly(value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class ParametricBootstrap:
+    """Bootstrap of :func:`fit_parametric`.
+
+    Attributes
+    ----------
+    fit : ParametricFit
+        The full-data fit the resamples started from.
+    thetas : ndarray, shape (n_resamples, 5)
+        ``(a, b, e, alpha, beta)`` of every resample (failed ones included).
+    objectives : ndarray
+        Objective at each resample's optimum.
+    status : ndarray of int
+        :class:`StartStatus` of each resample's best run.
+    weights : ndarray, shape (n_resamples, n_points)
+        How often each point entered each resample (0/1 for ``subsample``).
+    n_resamples, n_failed : int
+        Resamples run; resamples whose refit did not verifiably converge. Failed
+        resamples are left out of intervals and standard errors, and counted here.
+    scheme : {"resample", "subsample"}
+        n-out-of-n resampling with replacement, or the paper's subsamples.
+    fraction : float
+        Subsample fraction (``subsample`` only).
+    """
+
+    fit: ParametricFit
+    thetas: FloatArray = field(repr=False)
+    objectives: FloatArray = field(repr=False)
+    status: IntArray = field(repr=False)
+    weights: FloatArray = field(repr=False)
+    n_resamples: int
+    n_failed: int
+    scheme: str
+    fraction: float
+
+    def __post_init__(self) -> None:
+        for name in ("thetas", "objectives", "status", "weights"):
+            readonly(getattr(self, name))
+
+    @property
+    def ok(self) -> IntArray:
+        """Indices of the resamples that converged."""
+        return np.flatnonzero(self.status == StartStatus.CONVERGED)
+
+    @property
+    def samples(self) -> dict[str, FloatArray]:
+        """Per-parameter arrays over the successful resamples (E, A, B, alpha, beta, a, b, G)."""
+        t = self.thetas[self.ok]
+        alpha = t[:, 3]
+        beta = t[:, 4]
+        A = np.exp(t[:, 0])
+        B = np.exp(t[:, 1])
+        G = np.exp((np.log(alpha * A) - np.log(beta * B)) / (alpha + beta))
+        return {
+            "E": np.exp(t[:, 2]),
+            "A": A,
+            "B": B,
+            "alpha": alpha,
+            "beta": beta,
+            "a": beta / (alpha + beta),
+            "b": alpha / (alpha + beta),
+            "G": G,
+        }
+
+    def laws(self) -> list[ChinchillaLaw]:
+        """The successful resamples as laws."""
+        return [ChinchillaLaw.from_theta(t) for t in self.thetas[self.ok]]
+
+    def standard_errors(self) -> dict[str, float]:
+        """Bootstrap standard deviation of each parameter."""
+        return {k: float(np.std(v, ddof=1)) for k, v in self.samples.items()}
+
+    def intervals(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
+        """Percentile intervals of each parameter at ``level``."""
+        lv = _check_level(level)
+        return {k: _percentile_interval(v, lv) for k, v in self.samples.items()}
+
+    def interval(self, name: str, level: float = 0.95) -> tuple[float, float]:
+        """Percentile interval of one parameter (``E, A, B, alpha, beta, a, b, G``)."""
+        key = as_choice(name, "name", PARAMETER_NAMES)
+        return _percentile_interval(self.samples[key], _check_level(level))
+
+    def frontier(self, compute: ArrayLike, *, level: float = 0.95) -> FrontierBand:
+        """Bands on ``N_opt``, ``D_opt``, ``L_opt`` and ``D/N`` at budgets ``compute``.
+
+        ``compute`` is in FLOPs with ``C = 6 N D``.
+        """
+        c = as_float_array(np.atleast_1d(np.asarray(compute)), "compute", positive=True)
+        lv = _check_level(level)
+        t = self.thetas[self.ok]
+        alpha = t[:, 3:4]
+        beta = t[:, 4:5]
+        log_g = (np.log(alpha) + t[:, 0:1] - np.log(beta) - t[:, 1:2]) / (alpha + beta)
+        lc = np.log(c / 6.0)[None, :]
+        log_n = log_g + beta / (alpha + beta) * lc
+        log_d = -log_g + alpha / (alpha + beta) * lc
+        n = np.exp(log_n)
+        d = np.exp(log_d)
+        loss = (
+            np.exp(t[:, 2:3]) + np.exp(t[:, 0:1] - alpha * log_n) + np.exp(t[:, 1:2] - beta * log_d)
+        )
+        point = self.fit.law.optimal(c)
+        tail = 50.0 * (1.0 - lv)
+        q = [tail, 100.0 - tail]
+
+        def band(values: FloatArray) -> tuple[FloatArray, FloatArray]:
+            lo, hi = np.percentile(values, q, axis=0)
+            return np.ascontiguousarray(lo), np.ascontiguousarray(hi)
+
+        n_lo, n_hi = band(n)
+        d_lo, d_hi = band(d)
+        l_lo, l_hi = band(loss)
+        r_lo, r_hi = band(d / n)
+        return FrontierBand(
+            compute=c,
+            n_params=np.array(point.n_params),
+            n_params_low=n_lo,
+            n_params_high=n_hi,
+            n_tokens=np.array(point.n_tokens),
+            n_tokens_low=d_lo,
+            n_tokens_high=d_hi,
+            loss=np.array(point.loss),
+            loss_low=l_lo,
+            loss_high=l_hi,
+            tokens_per_param=np.array(point.tokens_per_param),
+            tokens_per_param_low=r_lo,
+            tokens_per_param_high=r_hi,
+            level=lv,
+        )
+
+    def summary(self, level: float = 0.95) -> str:
+        """A table of estimates, standard errors and percentile intervals."""
+        ses = self.standard_errors()
+        ivs = self.intervals(level)
+        point = self.fit.law.as_dict()
+        pct = f"{100 * level:g}%"
+        lines = [
+            f"Bootstrap ({self.scheme}, {self.n_resamples} resamples, {self.n_failed} failed)",
+            f"  {'param':<6} {'estimate':>12} {'std err':>12}   {pct} interval",
+        ]
+        for k in PARAMETER_NAMES:
+            lo, hi = ivs[k]
+            lines.append(f"  {k:<6} {point[k]:>12.6g} {ses[k]:>12.4g}   ({lo:.6g}, {hi:.6g})")
+        return "\n".join(lines)
+
+
+def _resample_weights(
+    n: int, n_resamples: int, scheme: str, fraction: float, gen: np.random.Generator
+) -> FloatArray:
+    if scheme == "resample":
+        counts = gen.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
+        return np.ascontiguousarray(counts, dtype=np.float64)
+    m = max(int(round(fraction * n)), N_THETA + 1)
+    w = np.zeros((n_resamples, n))
+    for r in range(n_resamples):
+        w[r, gen.choice(n, size=m, replace=False)] = 1.0
+    return w
+
+
+def bootstrap_parametric(
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    loss: ArrayLike,
+    *,
+    n_resamples: int = 1000,
+    scheme: Literal["resample", "subsample"] = "resample",
+    fraction: float = 0.8,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    fit: ParametricFit | None = None,
+    starts: ArrayLike | None = None,
+    delta: float = 1e-3,
+    reduction: Literal["sum", "mean"] = "sum",
+    max_iter: int = 1000,
+    gtol: float = 1e-7,
+    backend: Literal["numba", "jax"] = "numba",
+    progress: Progress | None = None,
+    chunk_size: int = 500,
+) -> ParametricBootstrap:
+    r"""Bootstrap the parametric fit: refit resampled data, in parallel.
+
+    Parameters
+    ----------
+    n_params, n_tokens, loss : array_like
+        The data, as for :func:`fit_parametric`.
+    n_resamples : int, default 1000
+        Number of resamples.
+    scheme : {"resample", "subsample"}, default "resample"
+        ``"resample"``: n points drawn with replacement (Besiroglu et al. 2024).
+        ``"subsample"``: ``fraction`` of the points without replacement (the
+        paper's "80% of the dataset sampled 100 times").
+    fraction : float, default 0.8
+        Subsample fraction.
+    rng : int, Generator or SeedSequence, optional
+        Source of randomness (SPEC 7); equal seeds give equal results.
+    fit : ParametricFit, optional
+        The full-data fit to start each resample from (computed with the paper's
+        grid if not given).
+    starts : array_like of shape (S, 5), optional
+        Run every resample from these starts instead (e.g. :func:`paper_grid`);
+        the best of them is kept. Costs ``S`` times more.
+    delta, reduction, max_iter, gtol, backend
+        As for :func:`fit_parametric`.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each chunk of resamples.
+    chunk_size : int, default 500
+        Resamples solved per batch (for progress reports).
+
+    Returns
+    -------
+    ParametricBootstrap
+
+    Notes
+    -----
+    A resample whose refit does not reach the gradient tolerance is *failed*:
+    it is kept in ``thetas`` with its status, counted in ``n_failed``, left out
+    of intervals, and a :class:`ConvergenceWarning` reports the count.
+
+    References
+    ----------
+    Besiroglu et al. (2024), arXiv:2404.10102, Section 3 and Table 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chinchilla_laws import HOFFMANN_2022_TEX, bootstrap_parametric
+    >>> rng = np.random.default_rng(0)
+    >>> n, d = np.meshgrid(np.geomspace(1e8, 1e10, 6), np.geomspace(2e9, 2e11, 6))
+    >>> loss = HOFFMANN_2022_TEX.loss(n, d).ravel() * np.exp(0.01 * rng.standard_normal(36))
+    >>> boot = bootstrap_parametric(n.ravel(), d.ravel(), loss, n_resamples=200, rng=1)
+    >>> lo, hi = boot.interval("a")
+    >>> bool(lo < boot.fit.law.a < hi)
+    True
+    """
+    data = _prepare(n_params, n_tokens, loss, delta=delta, reduction=reduction, weights=None)
+    R = as_int(n_resamples, "n_resamples", minimum=2)
+    sch = as_choice(scheme, "scheme", ("resample", "subsample"))
+    frac = as_fraction(fraction, "fraction")
+    gen = as_rng(rng)
+    iters = as_int(max_iter, "max_iter", minimum=1)
+    g_rel = as_positive_scalar(gtol, "gtol")
+    be = as_choice(backend, "backend", ("numba", "jax"))
+    chunk = as_int(chunk_size, "chunk_size", minimum=1)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
+    if fit is None:
+        fit = fit_parametric(
+            n_params,
+            n_tokens,
+            loss,
+            delta=delta,
+            reduction=reduction,
+            max_iter=iters,
+            gtol=g_rel,
+            backend=be,
+        )
+    elif not isinstance(fit, ParametricFit):
+        raise TypeError(f"`fit` must be a ParametricFit or None; got {type(fit).__name__}.")
+    elif fit.n_points != data.n:
+        raise ValueError(f"`fit` was made on {fit.n_points} points; the data have {data.n}.")
+    if starts is None:
+        theta0 = fit.theta[None, :]
+    else:
+        theta0 = as_float_array(starts, "starts", ndim=2)
+        if theta0.shape[1] != N_THETA:
+            raise ValueError(f"`starts` must have shape (n_starts, 5); got shape {theta0.shape}.")
+    u0 = data.scaling.to_u(theta0)
+    S = u0.shape[0]
+    counts = _resample_weights(data.n, R, sch, frac, gen)
+    thetas = np.empty((R, N_THETA))
+    objectives = np.empty(R)
+    status = np.empty(R, dtype=np.int64)
+    # every resample has the same total weight, hence one absolute tolerance
+    g_abs = data.abs_gtol(g_rel, counts[0])
+    opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=S > 1)
+    done = 0
+    while done < R:
+        stop = min(R, done + chunk)
+        block = counts[done:stop]
+        w_obj = np.ascontiguousarray(
+            block / block.sum(axis=1, keepdims=True) if data.reduction == "mean" else block
+        )
+        nb = stop - done
+        starts_u = np.ascontiguousarray(np.tile(u0, (nb, 1)))
+        widx = np.repeat(np.arange(nb, dtype=np.int64), S)
+        if be == "jax":
+            from . import _jax
+
+            res = _jax.solve_batch(starts_u, w_obj, widx, data, iters, g_abs)
+        else:
+            res = solve_batch(starts_u, w_obj, widx, data.x, data.y, data.logl, data.delta, opts)
+        f = np.where(np.isfinite(res.f), res.f, np.inf).reshape(nb, S)
+        st = np.asarray(res.status).reshape(nb, S)
+        best = np.argmin(f, axis=1)
+        rows = np.arange(nb)
+        u_best = np.asarray(res.u).reshape(nb, S, N_THETA)[rows, best]
+        thetas[done:stop] = data.scaling.to_theta(u_best)
+        objectives[done:stop] = f[rows, best]
+        status[done:stop] = st[rows, best]
+        done = stop
+        if progress is not None:
+            progress(done, R)
+    n_failed = int(np.count_nonzero(status != StartStatus.CONVERGED))
+    if n_failed:
+        warnings.warn(
+            f"bootstrap_parametric: {n_failed} of {R} resamples did not converge; they are "
+            "left out of the intervals (see `status`).",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    if R - n_failed < 2:
+        raise FloatingPointError("fewer than two resamples converged; no interval can be formed.")
+    return ParametricBootstrap(
+        fit=fit,
+        thetas=thetas,
+        objectives=objectives,
+        status=status,
+        weights=counts,
+        n_resamples=R,
+        n_failed=n_failed,
+        scheme=sch,
+        fraction=frac if sch == "subsample" else 1.0,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class PowerLawBootstrap:
+    """Bootstrap of the power laws of :func:`isoflop_minima` or :func:`envelope`.
+
+    Attributes
+    ----------
+    a, b : ndarray
+        Exponents of ``N_opt ∝ C^a`` and ``D_opt ∝ C^b`` per successful resample.
+    k_n, k_d : ndarray
+        Prefactors of the two power laws per successful resample.
+    estimate : dict
+        ``a``, ``b``, ``k_n``, ``k_d`` from the full data.
+    n_resamples, n_failed : int
+        Resamples run; resamples where the method could not fit both power laws.
+    method : str
+        ``"isoflop"`` or ``"envelope"``.
+    """
+
+    a: FloatArray
+    b: FloatArray
+    k_n: FloatArray
+    k_d: FloatArray
+    estimate: Mapping[str, float]
+    n_resamples: int
+    n_failed: int
+    method: str
+
+    def __post_init__(self) -> None:
+        for name in ("a", "b", "k_n", "k_d"):
+            readonly(getattr(self, name))
+
+    @property
+    def samples(self) -> dict[str, FloatArray]:
+        return {"a": self.a, "b": self.b, "k_n": self.k_n, "k_d": self.k_d}
+
+    def standard_errors(self) -> dict[str, float]:
+        """Bootstrap standard deviation of ``a``, ``b`` and the prefactors (log scale for k)."""
+        return {
+            "a": float(np.std(self.a, ddof=1)),
+            "b": float(np.std(self.b, ddof=1)),
+            "log_k_n": float(np.std(np.log(self.k_n), ddof=1)),
+            "log_k_d": float(np.std(np.log(self.k_d), ddof=1)),
+        }
+
+    def intervals(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
+        """Percentile intervals of ``a``, ``b``, ``k_n``, ``k_d``."""
+        lv = _check_level(level)
+        return {k: _percentile_interval(v, lv) for k, v in self.samples.items()}
+
+
+def _finish_powerlaw(
+    method: str, est: Any, rows: list[tuple[float, float, float, float]], R: int
+) -> PowerLawBootstrap:
+    arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    n_failed = R - arr.shape[0]
+    if n_failed:
+        warnings.warn(
+            f"bootstrap_{method}: {n_failed} of {R} resamples gave no power law; they are "
+            "left out of the intervals.",
+            ChinchillaWarning,
+            stacklevel=3,
+        )
+    if arr.shape[0] < 2:
+        raise ValueError(f"fewer than two resamples of the {method} fit gave power laws.")
+    return PowerLawBootstrap(
+        a=np.ascontiguousarray(arr[:, 0]),
+        b=np.ascontiguousarray(arr[:, 1]),
+        k_n=np.ascontiguousarray(arr[:, 2]),
+        k_d=np.ascontiguousarray(arr[:, 3]),
+        estimate={
+            "a": est.n_params_law.exponent,
+            "b": est.n_tokens_law.exponent,
+            "k_n": est.n_params_law.coefficient,
+            "k_d": est.n_tokens_law.coefficient,
+        },
+        n_resamples=R,
+        n_failed=n_failed,
+        method=method,
+    )
+
+
+def bootstrap_isoflop(
+    n_params: ArrayLike,
+    n_tokens: ArrayLike | None = None,
+    loss: ArrayLike | None = None,
+    *,
+    n_resamples: int = 1000,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> PowerLawBootstrap:
+    """Bootstrap :func:`isoflop_minima` by resampling runs within each budget.
+
+    Each resample draws, for every budget, as many runs as it has, with
+    replacement, and refits the parabolas and the power laws. ``options`` are
+    passed to :func:`isoflop_minima` (``compute``, ``budgets``, ``against``, ...).
+    A resample in which fewer than two budgets give usable vertices is failed:
+    counted, left out, and reported by a warning.
+    """
+    R = as_int(n_resamples, "n_resamples", minimum=2)
+    gen = as_rng(rng)
+    full = isoflop_minima(n_params, n_tokens, loss, **options)
+    if not full.success:
+        raise ValueError("the full-data IsoFLOP fit has no power laws; nothing to bootstrap.")
+    n = as_float_array(n_params, "n_params", positive=True)
+    lo = as_float_array(loss, "loss")
+    groups = [np.flatnonzero(full.run_budget == g) for g in range(len(full.budgets))]
+    labels = np.asarray(full.compute)[full.run_budget]
+    cols: dict[str, FloatArray] = {}
+    if n_tokens is not None:
+        cols["n_tokens"] = as_float_array(n_tokens, "n_tokens", positive=True)
+    extra = dict(options)
+    if "compute" in extra and extra["compute"] is not None:
+        cols["compute"] = as_float_array(extra.pop("compute"), "compute", positive=True)
+    extra.pop("budgets", None)
+    weights = extra.pop("weights", None)
+    w_arr = None if weights is None else as_float_array(weights, "weights", nonnegative=True)
+    rows: list[tuple[float, float, float, float]] = []
+    for r in range(R):
+        idx = np.concatenate([g[gen.integers(0, g.size, size=g.size)] for g in groups])
+        kw: dict[str, Any] = dict(extra)
+        kw["budgets"] = labels[idx]
+        if "compute" in cols:
+            kw["compute"] = cols["compute"][idx]
+        if w_arr is not None:
+            kw["weights"] = w_arr[idx]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ChinchillaWarning)
+            try:
+                res = isoflop_minima(
+                    n[idx], cols["n_tokens"][idx] if "n_tokens" in cols else None, lo[idx], **kw
+                )
+            except (ValueError, np.linalg.LinAlgError):
+                res = None
+        if res is not None and res.success:
+            assert res.n_params_law is not None and res.n_tokens_law is not None
+            rows.append(
+                (
+                    res.n_params_law.exponent,
+                    res.n_tokens_law.exponent,
+                    res.n_params_law.coefficient,
+                    res.n_tokens_law.coefficient,
+                )
+            )
+        if progress is not None:
+            progress(r + 1, R)
+    return _finish_powerlaw("isoflop", full, rows, R)
+
+
+def bootstrap_envelope(
+    run_id: ArrayLike,
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    loss: ArrayLike,
+    *,
+    n_resamples: int = 200,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> PowerLawBootstrap:
+    """Bootstrap :func:`envelope` by resampling whole runs with replacement.
+
+    ``options`` are passed to :func:`envelope` (scalars only: per-row options
+    such as a long-form ``schedule_end`` array are resampled with the rows).
+    """
+    R = as_int(n_resamples, "n_resamples", minimum=2)
+    gen = as_rng(rng)
+    ids = np.asarray(run_id)
+    if ids.ndim != 1:
+        raise ValueError(f"`run_id` must be a 1-D array; got shape {ids.shape}.")
+    full = envelope(run_id, n_params, n_tokens, loss, **options)
+    if full.n_params_law is None or full.n_tokens_law is None:  # pragma: no cover - defensive
+        raise ValueError("the full-data envelope has no power laws; nothing to bootstrap.")
+    n = np.asarray(n_params, dtype=np.float64)
+    d = np.asarray(n_tokens, dtype=np.float64)
+    lo = np.asarray(loss, dtype=np.float64)
+    uniq, inverse = np.unique(ids, return_inverse=True)
+    rows_of = [np.flatnonzero(inverse == k) for k in range(uniq.size)]
+    per_row = {
+        k: v for k, v in options.items() if isinstance(v, np.ndarray) and v.shape == ids.shape
+    }
+    scalar_opts = {k: v for k, v in options.items() if k not in per_row}
+    out: list[tuple[float, float, float, float]] = []
+    for r in range(R):
+        pick = gen.integers(0, uniq.size, size=uniq.size)
+        idx = np.concatenate([rows_of[k] for k in pick])
+        new_ids = np.concatenate([np.full(rows_of[k].size, j) for j, k in enumerate(pick)])
+        kw = dict(scalar_opts)
+        for k, v in per_row.items():
+            kw[k] = v[idx]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ChinchillaWarning)
+            try:
+                res = envelope(new_ids, n[idx], d[idx], lo[idx], **kw)
+            except ValueError:
+                res = None
+        if res is not None and res.n_params_law is not None and res.n_tokens_law is not None:
+            if math.isfinite(res.n_params_law.exponent):
+                out.append(
+                    (
+                        res.n_params_law.exponent,
+                        res.n_tokens_law.exponent,
+                        res.n_params_law.coefficient,
+                        res.n_tokens_law.coefficient,
+                    )
+                )
+        if progress is not None:
+            progress(r + 1, R)
+    return _finish_powerlaw("envelope", full, out, R)
