@@ -552,15 +552,19 @@ def _assemble(
     best = int(np.argmin(f))
     f_best = float(f[best])
     converged = status == StartStatus.CONVERGED
-    # among starts tied with the best objective, prefer a converged, interior one
-    ties = f <= f_best + 1e-9 * abs(f_best) + 1e-300
+    # starts that reached the same optimum (same end point, same objective); among
+    # them prefer a converged, interior one
+    theta_end = data.scaling.to_theta(res.u)
+    close = np.all(
+        np.abs(theta_end - theta_end[best]) <= 1e-4 * (1.0 + np.abs(theta_end[best])), axis=1
+    )
+    ties = close & (f <= f_best + 1e-6 * abs(f_best) + 1e-12)
     boundary = _boundary_mask(theta0)
     pick = ties & converged & ~boundary
     if not pick.any():
         pick = ties & converged
     if pick.any():
         best = int(np.flatnonzero(pick)[0])
-    theta_end = data.scaling.to_theta(res.u)
     theta_best = theta_end[best]
     lo, hi = theta0.min(axis=0), theta0.max(axis=0)
     outside = bool(np.any((theta_best < lo) | (theta_best > hi)) and theta0.shape[0] > 1)
