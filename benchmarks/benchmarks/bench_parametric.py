@@ -1,0 +1,71 @@
+"""asv benchmarks of the parametric fit (Approach 3) and its bootstrap."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chinchilla_laws as cl
+from chinchilla_laws import _kernels as K
+from chinchilla_laws.parametric import _prepare
+
+from ._data import epoch240, synthetic
+
+
+class Kernel:
+    """Objective + gradient, one pass, by number of points."""
+
+    params = [60, 240, 1000, 10000]
+    param_names = ["n_points"]
+
+    def setup(self, n_points: int) -> None:
+        data = _prepare(*synthetic(n_points), delta=1e-3, reduction="sum", weights=None)
+        self.args = (data.x, data.y, data.logl, data.weights, data.delta)
+        self.u = data.scaling.to_u(cl.BESIROGLU_2024.theta)[0]
+        self.g = np.empty(5)
+        K.objective_grad(self.u, *self.args, self.g)  # JIT warm-up
+
+    def time_objective_grad(self, n_points: int) -> None:
+        K.objective_grad(self.u, *self.args, self.g)
+
+
+class FitGrid:
+    """fit_parametric on the 240 Epoch points, by number of grid starts."""
+
+    params = [450, 1500, 4500]
+    param_names = ["n_starts"]
+    timeout = 300
+
+    def setup(self, n_starts: int) -> None:
+        self.data = epoch240()
+        step = 4500 // n_starts
+        self.starts = cl.paper_grid()[::step][:n_starts]
+        cl.fit_parametric(*self.data, starts=self.starts[:4], warn=False)  # JIT warm-up
+
+    def time_fit(self, n_starts: int) -> None:
+        cl.fit_parametric(*self.data, starts=self.starts, warn=False)
+
+    def peakmem_fit(self, n_starts: int) -> None:
+        cl.fit_parametric(*self.data, starts=self.starts, warn=False)
+
+    def track_best_objective(self, n_starts: int) -> float:
+        return cl.fit_parametric(*self.data, starts=self.starts, warn=False).objective
+
+    track_best_objective.unit = "Huber objective"  # type: ignore[attr-defined]
+
+
+class Bootstrap:
+    """4,000 resamples on the 240 Epoch points, from the full fit."""
+
+    timeout = 300
+
+    def setup(self) -> None:
+        self.data = epoch240()
+        self.fit = cl.fit_parametric(*self.data, warn=False)
+        cl.bootstrap_parametric(*self.data, n_resamples=4, rng=0, fit=self.fit)
+
+    def time_bootstrap_4000(self) -> None:
+        cl.bootstrap_parametric(*self.data, n_resamples=4000, rng=0, fit=self.fit)
+
+    def track_alpha_standard_error(self) -> float:
+        boot = cl.bootstrap_parametric(*self.data, n_resamples=4000, rng=0, fit=self.fit)
+        return boot.standard_errors()["alpha"]

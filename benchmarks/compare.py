@@ -1,0 +1,153 @@
+"""Ratios of chinchilla_laws against plain-scipy baselines, measured in one run.
+
+    python benchmarks/compare.py [--baseline-starts 30] [--baseline-resamples 20]
+
+Absolute times on shared machines are noise; the ratios are the signal. Each
+baseline is timed on a subset and extrapolated linearly (stated in the output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import huber
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import chinchilla_laws as cl  # noqa: E402
+from benchmarks._data import epoch240  # noqa: E402
+
+
+def scipy_objective(theta, log_n, log_d, log_l, w, delta=1e-3):
+    a, b, e, alpha, beta = theta
+    pred = np.logaddexp(np.logaddexp(a - alpha * log_n, b - beta * log_d), e)
+    return float(np.sum(w * huber(delta, pred - log_l)))
+
+
+def scipy_gradient(theta, log_n, log_d, log_l, w, delta=1e-3):
+    a, b, e, alpha, beta = theta
+    p = np.stack([a - alpha * log_n, b - beta * log_d, np.full_like(log_n, e)])
+    lse = np.logaddexp(np.logaddexp(p[0], p[1]), p[2])
+    soft = np.exp(p - lse)
+    c = w * np.clip(lse - log_l, -delta, delta)
+    return np.array(
+        [
+            c @ soft[0],
+            c @ soft[1],
+            c @ soft[2],
+            -(c * log_n) @ soft[0],
+            -(c * log_d) @ soft[1],
+        ]
+    )
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def cold_start_seconds() -> tuple[float, float]:
+    """First fit in a fresh process with an empty JIT cache, then in a second process."""
+    code = textwrap.dedent(
+        """
+        import time
+        t0 = time.perf_counter()
+        import chinchilla_laws as cl
+        import sys
+        sys.path.insert(0, %r)
+        from benchmarks._data import epoch240
+        cl.fit_parametric(*epoch240(), warn=False)
+        print(time.perf_counter() - t0)
+        """
+        % str(Path(__file__).resolve().parent)
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = []
+        for _ in range(2):
+            res = subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            )
+            out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out[0], out[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline-starts", type=int, default=30)
+    parser.add_argument("--baseline-resamples", type=int, default=20)
+    parser.add_argument("--skip-cold", action="store_true")
+    args = parser.parse_args()
+
+    n, d, loss = epoch240()
+    log_n, log_d, log_l = np.log(n), np.log(d), np.log(loss)
+    w = np.ones(n.size)
+    grid = cl.paper_grid()
+
+    # ---------------------------------------------------------------- full grid
+    cl.fit_parametric(n, d, loss, starts=grid[:4], warn=False)
+    ours = best_of(lambda: cl.fit_parametric(n, d, loss, warn=False))
+    fit = cl.fit_parametric(n, d, loss, warn=False)
+    sub = grid[:: grid.shape[0] // args.baseline_starts][: args.baseline_starts]
+
+    def scipy_grid() -> None:
+        for t0 in sub:
+            minimize(scipy_objective, t0, args=(log_n, log_d, log_l, w), method="L-BFGS-B")
+
+    base = best_of(scipy_grid, repeat=1) * grid.shape[0] / sub.shape[0]
+    print("4,500-start grid on the 240 Epoch points")
+    print(f"  chinchilla_laws (numba, warm JIT): {ours:8.3f} s   objective {fit.objective:.10e}")
+    print(
+        f"  scipy L-BFGS-B, finite differences: {base:8.1f} s   "
+        f"(timed on {sub.shape[0]} starts, extrapolated)"
+    )
+    print(f"  speed-up: {base / ours:8.0f}x")
+
+    # ---------------------------------------------------------------- bootstrap
+    cl.bootstrap_parametric(n, d, loss, n_resamples=4, rng=0, fit=fit)
+    ours_b = best_of(
+        lambda: cl.bootstrap_parametric(n, d, loss, n_resamples=4000, rng=0, fit=fit), repeat=2
+    )
+    rng = np.random.default_rng(0)
+    counts = rng.multinomial(n.size, np.full(n.size, 1 / n.size), size=args.baseline_resamples)
+
+    def scipy_boot() -> None:
+        for wr in counts:
+            minimize(
+                scipy_objective,
+                fit.theta,
+                args=(log_n, log_d, log_l, wr),
+                jac=scipy_gradient,
+                method="BFGS",
+            )
+
+    base_b = best_of(scipy_boot, repeat=1) * 4000 / args.baseline_resamples
+    print("Bootstrap, 4,000 resamples of the 240 Epoch points")
+    print(f"  chinchilla_laws (numba):           {ours_b:8.3f} s")
+    print(
+        f"  scipy BFGS loop, analytic gradient: {base_b:8.1f} s   "
+        f"(timed on {args.baseline_resamples} resamples, extrapolated)"
+    )
+    print(f"  speed-up: {base_b / ours_b:8.0f}x")
+
+    if not args.skip_cold:
+        first, second = cold_start_seconds()
+        print("Fresh process, full grid fit including import and JIT")
+        print(f"  empty cache: {first:6.2f} s   cache reused: {second:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
