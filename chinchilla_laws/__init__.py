@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import datasets
 from .bootstrap import (
     FrontierBand,
     ParametricBootstrap,
@@ -10,6 +11,7 @@ from .bootstrap import (
     bootstrap_isoflop,
     bootstrap_parametric,
 )
+from .datasets import Curves, Sweep, synthetic_curves, synthetic_sweep
 from .envelope import EnvelopeResult, envelope, envelope_from_frame, envelope_from_runs
 from .flops import (
     TABLE_A4_SHAPES,
@@ -20,6 +22,7 @@ from .flops import (
     params_from_compute,
     tokens_from_compute,
 )
+from .io import Runs, load_runs, save_runs
 from .isoflop import (
     IsoFLOPBias,
     IsoFLOPBudget,
@@ -65,6 +68,7 @@ __all__ = [
     "ChinchillaLaw",
     "ChinchillaWarning",
     "ConvergenceWarning",
+    "Curves",
     "EnvelopeResult",
     "EnvelopeWarning",
     "FitStatus",
@@ -80,13 +84,16 @@ __all__ = [
     "ParametricFit",
     "PowerLaw",
     "PowerLawBootstrap",
+    "Runs",
     "StartStatus",
+    "Sweep",
     "TransformerShape",
     "__version__",
     "bootstrap_envelope",
     "bootstrap_isoflop",
     "bootstrap_parametric",
     "compute_6nd",
+    "datasets",
     "envelope",
     "envelope_from_frame",
     "envelope_from_runs",
@@ -97,8 +104,12 @@ __all__ = [
     "get_preset",
     "isoflop_bias",
     "isoflop_minima",
+    "load_runs",
     "paper_grid",
     "params_from_compute",
     "random_starts",
+    "save_runs",
+    "synthetic_curves",
+    "synthetic_sweep",
     "tokens_from_compute",
 ]

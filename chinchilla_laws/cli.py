@@ -1,0 +1,1246 @@
+"""The command line: ``chinchilla-laws`` (or ``python -m chinchilla_laws``).
+
+Commands
+--------
+``fit FILE``       Approach 3: the parametric fit of ``L(N, D)`` (optionally bootstrapped).
+``isoflop FILE``   Approach 2: IsoFLOP parabolas and power laws through their minima.
+``envelope FILE``  Approach 1: the envelope of training curves.
+``optimal``        Compute-optimal ``N`` and ``D`` of a preset or saved law.
+``demo``           Every method on the built-in synthetic example (the default).
+
+Every command takes ``--json`` for machine-readable output. User errors print
+``chinchilla-laws: error: <message>`` to stderr and exit with status 2; warnings of
+the library are printed as ``chinchilla-laws: warning: ...`` lines (and listed under
+``"warnings"`` in JSON output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+
+from .datasets import DEFAULT_BUDGETS, synthetic_curves, synthetic_sweep
+from .envelope import EnvelopeResult, envelope
+from .io import FIELDS, Runs, load_runs, save_runs
+from .isoflop import IsoFLOPResult, isoflop_minima
+from .laws import PRESETS, ChinchillaLaw, Frontier
+from .parametric import ParametricFit, fit_parametric, random_starts
+from .powerlaw import PowerLaw
+
+__all__ = ["ProgressBar", "main"]
+
+PROG = "chinchilla-laws"
+DEFAULT_LAW = "hoffmann2022-tex"
+DEMO_TABLE_BUDGETS = (1e21, 1e22, 1e23, 5.76e23, 1e24, 1e25)
+
+Payload = dict[str, Any]
+Drawer = Callable[[Any, Any], None]
+
+
+class UserError(Exception):
+    """A problem with the command line's input, reported without a traceback."""
+
+
+# ---------------------------------------------------------------------- progress
+class ProgressBar:
+    """A minimal progress bar on a text stream, callable as ``progress(done, total)``.
+
+    Parameters
+    ----------
+    label : str
+        Text in front of the bar.
+    enabled : bool
+        When False every call does nothing.
+    stream : text stream, optional
+        Where to draw (default ``sys.stderr``).
+    width : int, default 30
+        Characters in the bar.
+    """
+
+    def __init__(
+        self, label: str, *, enabled: bool, stream: IO[str] | None = None, width: int = 30
+    ) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self._start = time.perf_counter()
+        self._last = -1
+        self._open = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        frac = min(max(done / total, 0.0), 1.0)
+        step = int(frac * 100)
+        if step == self._last and done < total:
+            return
+        self._last = step
+        filled = round(frac * self.width)
+        bar = "#" * filled + "." * (self.width - filled)
+        elapsed = time.perf_counter() - self._start
+        self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {elapsed:6.1f}s")
+        self._open = True
+        if done >= total:
+            self.close()
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the bar's line (if one was drawn)."""
+        if self._open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open = False
+
+
+@dataclass
+class _Context:
+    """What a command needs besides its arguments: progress and notes on stderr."""
+
+    show_progress: bool
+    stream: IO[str] = field(default_factory=lambda: sys.stderr)
+
+    def bar(self, label: str) -> ProgressBar:
+        return ProgressBar(label, enabled=self.show_progress, stream=self.stream)
+
+    def note(self, message: str) -> None:
+        if self.show_progress:
+            self.stream.write(f"{PROG}: {message}\n")
+            self.stream.flush()
+
+
+# ---------------------------------------------------------------------- formatting
+def _g(value: Any, digits: int = 6) -> str:
+    if value is None:
+        return "-"
+    fv = float(value)
+    return f"{fv:.{digits}g}" if math.isfinite(fv) else str(fv)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    first = [
+        h.rjust(w) if i else h.ljust(w)
+        for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+    ]
+    lines = [indent + "  ".join(first)]
+    for row in rows:
+        cells = [
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append(indent + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types; NaN and infinities become ``null``; floats keep full precision."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        fv = float(value)
+        return fv if math.isfinite(fv) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _frontier_rows(frontier: Frontier) -> list[dict[str, float]]:
+    return [
+        {
+            "compute": float(c),
+            "n_params": float(n),
+            "n_tokens": float(d),
+            "tokens_per_param": float(d / n),
+            "loss": float(lo),
+        }
+        for c, n, d, lo in zip(
+            frontier.compute, frontier.n_params, frontier.n_tokens, frontier.loss, strict=True
+        )
+    ]
+
+
+def _frontier_table(rows: list[dict[str, float]]) -> str:
+    return _table(
+        ["C (FLOPs)", "N_opt", "D_opt", "D/N", "loss"],
+        [
+            [
+                _g(r["compute"], 4),
+                _g(r["n_params"]),
+                _g(r["n_tokens"]),
+                _g(r["tokens_per_param"], 4),
+                _g(r["loss"], 6),
+            ]
+            for r in rows
+        ],
+    )
+
+
+def _law_line(law: ChinchillaLaw) -> str:
+    return (
+        f"E={law.E:.10g}  A={law.A:.10g}  B={law.B:.10g}  alpha={law.alpha:.10g}  "
+        f"beta={law.beta:.10g}  (a={law.a:.6f}, b={law.b:.6f})"
+    )
+
+
+def _power_law_dict(law: PowerLaw | None) -> dict[str, Any] | None:
+    if law is None:
+        return None
+    return {
+        "coefficient": law.coefficient,
+        "exponent": law.exponent,
+        "exponent_se": law.exponent_se,
+        "log_coefficient_se": law.log_coefficient_se,
+        "n_points": law.n_points,
+    }
+
+
+def _power_law_line(name: str, symbol: str, law: PowerLaw | None, note: str = "") -> str:
+    if law is None:
+        return f"  {name} = k C^{symbol}: not fitted (fewer than 2 usable budgets)"
+    return (
+        f"  {name} = {law.coefficient:.6g} * C^{law.exponent:.6f}   "
+        f"({symbol} = {law.exponent:.6f} ± {law.exponent_se:.2g}{note})"
+    )
+
+
+# ---------------------------------------------------------------------- argument types
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1); got {text!r}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}")
+    return value
+
+
+def _starts_spec(text: str) -> int | None:
+    """``grid`` -> None (the paper's 4,500 starts); ``random:N`` -> N."""
+    if text == "grid":
+        return None
+    if text.startswith("random:"):
+        try:
+            n = int(text.split(":", 1)[1])
+        except ValueError:
+            n = 0
+        if n >= 1:
+            return n
+    raise argparse.ArgumentTypeError(f"expected 'grid' or 'random:N' with N >= 1; got {text!r}")
+
+
+def _pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value:
+        raise argparse.ArgumentTypeError(f"expected FIELD=VALUE; got {text!r}")
+    return key.strip(), value
+
+
+# ---------------------------------------------------------------------- parser
+def _build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    out = common.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    out.add_argument(
+        "--progress", action="store_true", help="show progress on stderr even when not a terminal"
+    )
+    out.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress and no warnings on stderr"
+    )
+
+    data = argparse.ArgumentParser(add_help=False)
+    dg = data.add_argument_group("data")
+    dg.add_argument("file", metavar="FILE", help="CSV file of runs ('-' reads standard input)")
+    dg.add_argument(
+        "--column",
+        action="append",
+        type=_pair,
+        default=[],
+        metavar="FIELD=NAME",
+        help=f"column of FIELD in the file ({', '.join(FIELDS)}); repeatable",
+    )
+    dg.add_argument(
+        "--unit",
+        action="append",
+        type=_pair,
+        default=[],
+        metavar="FIELD=UNIT",
+        help="unit of a column: FLOP/GFLOP/TFLOP/PFLOP for compute, K/M/B for "
+        "n_params and n_tokens, or a number; repeatable",
+    )
+    dg.add_argument(
+        "--flops-per-param-token",
+        type=_positive_float,
+        default=6.0,
+        metavar="K",
+        help="k in C = k N D (default 6)",
+    )
+    dg.add_argument("--delimiter", default=None, help="CSV field separator (default: guessed)")
+
+    plot = argparse.ArgumentParser(add_help=False)
+    plot.add_argument(
+        "--plot", metavar="PNG", default=None, help="save a figure (needs matplotlib)"
+    )
+
+    def budgets_option(p: argparse.ArgumentParser, default: Sequence[float] | None = None) -> None:
+        p.add_argument(
+            "--budgets",
+            nargs="+",
+            type=_positive_float,
+            default=None if default is None else list(default),
+            metavar="C",
+            help="print the compute-optimal N and D at these budgets (FLOPs, C = k N D)",
+        )
+
+    def boot_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--bootstrap", type=_count, default=0, metavar="N", help="bootstrap with N resamples"
+        )
+        p.add_argument(
+            "--level", type=_fraction, default=0.95, help="bootstrap interval level (0.95)"
+        )
+        p.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Compute-optimal scaling laws after Hoffmann et al. (2022). "
+        "Without a command, runs `demo` on the built-in synthetic example.",
+        epilog="Errors exit with status 2. Compute follows C = 6 N D unless "
+        "--flops-per-param-token says otherwise.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "fit",
+        parents=[data, common, plot],
+        help="Approach 3: fit L(N, D) = E + A/N^alpha + B/D^beta",
+        description="Fit the parametric law (Hoffmann et al. 2022, Approach 3) to final losses.",
+    )
+    p.add_argument("--delta", type=_positive_float, default=1e-3, help="Huber delta (1e-3)")
+    p.add_argument(
+        "--drop-highest",
+        type=_count,
+        default=0,
+        metavar="K",
+        help="leave out the K highest-loss points (Besiroglu et al. drop 5)",
+    )
+    p.add_argument(
+        "--starts",
+        type=_starts_spec,
+        default=None,
+        metavar="{grid,random:N}",
+        help="the paper's 4,500-start grid (default) or N random starts",
+    )
+    p.add_argument("--reduction", choices=("sum", "mean"), default="sum")
+    p.add_argument("--backend", choices=("numba", "jax"), default="numba")
+    boot_options(p)
+    budgets_option(p)
+    p.set_defaults(handler=_cmd_fit)
+
+    p = sub.add_parser(
+        "isoflop",
+        parents=[data, common, plot],
+        help="Approach 2: IsoFLOP minima and power laws",
+        description="Fit a parabola per FLOP budget and power laws through the minima.",
+    )
+    p.add_argument("--against", choices=("n_params", "n_tokens"), default="n_params")
+    p.add_argument("--budget-rtol", type=_fraction, default=0.05, metavar="RTOL")
+    p.add_argument("--robust", action="store_true", help="Huber IRLS parabola fits")
+    p.add_argument("--include-flagged", action="store_true", help="use unbracketed vertices too")
+    p.add_argument("--min-points", type=_count, default=3, metavar="M")
+    boot_options(p)
+    budgets_option(p)
+    p.set_defaults(handler=_cmd_isoflop)
+
+    p = sub.add_parser(
+        "envelope",
+        parents=[data, common, plot],
+        help="Approach 1: the envelope of training curves",
+        description="Envelope of training curves (long form: run id, N, tokens seen, loss).",
+    )
+    p.add_argument("--smoothing", type=_count, default=10, metavar="W")
+    p.add_argument("--n-grid", type=_count, default=1500, metavar="G")
+    p.add_argument("--final-fraction", type=_fraction, default=0.15)
+    p.add_argument("--min-share", type=_share, default=0.5)
+    boot_options(p)
+    budgets_option(p)
+    p.set_defaults(handler=_cmd_envelope)
+
+    p = sub.add_parser(
+        "optimal",
+        parents=[common],
+        help="compute-optimal N and D of a law",
+        description="Compute-optimal allocation of a preset or saved law: at given budgets "
+        "(--flops), or the budget for which a size (--params) or a token count (--tokens) "
+        "is optimal (the paper's Table 3).",
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--flops", nargs="+", type=_positive_float, metavar="C")
+    what.add_argument("--params", nargs="+", type=_positive_float, metavar="N")
+    what.add_argument("--tokens", nargs="+", type=_positive_float, metavar="D")
+    p.add_argument(
+        "--law",
+        action="append",
+        default=None,
+        metavar="LAW",
+        help=f"a preset ({', '.join(PRESETS)}; default {DEFAULT_LAW}) or a JSON file with "
+        "E, A, B, alpha, beta (e.g. the output of `fit --json`); repeatable",
+    )
+    p.add_argument(
+        "--flops-per-param-token",
+        type=_positive_float,
+        default=6.0,
+        metavar="K",
+        help="k in C = k N D (default 6)",
+    )
+    p.set_defaults(handler=_cmd_optimal)
+
+    p = sub.add_parser(
+        "demo",
+        parents=[common, plot],
+        help="run every method on the built-in synthetic example",
+        description="Draw a synthetic IsoFLOP sweep and training curves from the Hoffmann "
+        "et al. (2022) law with log-normal noise, fit them with all three approaches and "
+        "compare the results with the truth.",
+    )
+    p.add_argument("--noise", type=_share, default=0.01, help="relative noise on the loss (0.01)")
+    p.add_argument(
+        "--starts", type=_starts_spec, default=None, metavar="{grid,random:N}", help="fit starts"
+    )
+    p.add_argument("--save-sweep", metavar="CSV", default=None, help="write the sweep to CSV")
+    p.add_argument("--save-curves", metavar="CSV", default=None, help="write the curves to CSV")
+    boot_options(p)
+    budgets_option(p, DEMO_TABLE_BUDGETS)
+    p.set_defaults(handler=_cmd_demo)
+    return parser
+
+
+# ---------------------------------------------------------------------- helpers
+def _load(args: argparse.Namespace) -> Runs:
+    columns = dict(args.column)
+    units = dict(args.unit)
+    for key in (*columns, *units):
+        if key not in FIELDS:
+            raise UserError(
+                f"`--column`/`--unit` field must be one of {', '.join(FIELDS)}; got {key!r}."
+            )
+    source: Any = sys.stdin if args.file == "-" else args.file
+    return load_runs(
+        source,
+        columns=columns or None,
+        units=units or None,
+        flops_per_param_token=args.flops_per_param_token,
+        delimiter=args.delimiter,
+    )
+
+
+def _data_info(runs: Runs) -> dict[str, Any]:
+    return {
+        "source": runs.source,
+        "n_rows": len(runs),
+        "columns": dict(runs.columns),
+        "derived": list(runs.derived),
+        "flops_per_param_token": runs.flops_per_param_token,
+    }
+
+
+def _data_line(runs: Runs) -> str:
+    cols = ", ".join(f"{k}={v!r}" for k, v in runs.columns.items())
+    derived = ""
+    if runs.derived:
+        k = f"{runs.flops_per_param_token:g}"
+        derived = "; derived " + ", ".join(runs.derived) + f" from C = {k} N D"
+    return f"data: {runs.source} ({len(runs)} rows; {cols}{derived})"
+
+
+def _starts(n: int | None, seed: int) -> Any:
+    return None if n is None else random_starts(n, rng=seed)
+
+
+def _require_plot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise UserError(
+            "`--plot` needs matplotlib; install it with pip install 'chinchilla_laws[plot]'."
+        ) from None
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    try:
+        from . import plot as cplot
+    except ImportError as exc:
+        raise UserError(f"`--plot` could not import chinchilla_laws.plot: {exc}.") from None
+    return cplot
+
+
+def _save_plot(path: str, nrows: int, ncols: int, draw: Drawer, ctx: _Context) -> None:
+    """Draw on a fresh ``nrows x ncols`` grid of axes (no pyplot state) and save it."""
+    cplot = _require_plot()
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.0 * ncols, 4.0 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    draw(cplot, axes)
+    try:
+        fig.savefig(path, dpi=110)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"`--plot` could not write {path!r}: {exc}") from None
+    ctx.note(f"figure written to {path}")
+
+
+def _bootstrap_payload(boot: Any, level: float, point: dict[str, float]) -> dict[str, Any]:
+    ses = boot.standard_errors()
+    ivs = boot.intervals(level)
+    return {
+        "n_resamples": int(boot.n_resamples),
+        "n_failed": int(boot.n_failed),
+        "level": level,
+        "estimate": {k: point.get(k) for k in ivs},
+        "standard_errors": ses,
+        "intervals": {k: [lo, hi] for k, (lo, hi) in ivs.items()},
+    }
+
+
+def _bootstrap_text(info: dict[str, Any]) -> str:
+    pct = f"{100 * info['level']:g}%"
+    ses = info["standard_errors"]
+    rows = []
+    for k, (lo, hi) in info["intervals"].items():
+        se = ses.get(k, ses.get(f"log_{k}"))
+        rows.append([k, _g(info["estimate"].get(k)), _g(se, 4), _g(lo), _g(hi)])
+    head = (
+        f"Bootstrap: {info['n_resamples']} resamples ({info['n_failed']} failed), "
+        f"{pct} percentile intervals"
+    )
+    table = _table(["param", "estimate", "std err", f"{pct} low", f"{pct} high"], rows)
+    return head + "\n" + table
+
+
+def _optimal_from_powerlaws(
+    compute: Sequence[float], n_law: PowerLaw | None, d_law: PowerLaw | None
+) -> list[dict[str, Any]]:
+    if n_law is None or d_law is None:
+        return []
+    c = np.asarray(compute, dtype=np.float64)
+    n = n_law(c)
+    d = d_law(c)
+    return [
+        {
+            "compute": float(ci),
+            "n_params": float(ni),
+            "n_tokens": float(di),
+            "tokens_per_param": float(di / ni),
+        }
+        for ci, ni, di in zip(c, n, d, strict=True)
+    ]
+
+
+def _powerlaw_table(rows: list[dict[str, Any]]) -> str:
+    return _table(
+        ["C (FLOPs)", "N_opt", "D_opt", "D/N"],
+        [
+            [
+                _g(r["compute"], 4),
+                _g(r["n_params"]),
+                _g(r["n_tokens"]),
+                _g(r["tokens_per_param"], 4),
+            ]
+            for r in rows
+        ],
+    )
+
+
+# ---------------------------------------------------------------------- commands
+def _fit_payload(fit: ParametricFit) -> dict[str, Any]:
+    return {
+        "law": fit.law.as_dict(),
+        "theta": fit.theta,
+        "objective": fit.objective,
+        "success": fit.success,
+        "status": fit.status.name,
+        "message": fit.message,
+        "grad_norm": fit.grad_norm,
+        "gtol": fit.gtol,
+        "on_grid_boundary": fit.on_grid_boundary,
+        "n_points": fit.n_points,
+        "n_starts": fit.n_starts,
+        "n_converged": fit.n_converged,
+        "delta": fit.delta,
+        "reduction": fit.reduction,
+        "backend": fit.backend,
+    }
+
+
+def _run_fit(
+    n: Any, d: Any, loss: Any, args: argparse.Namespace, ctx: _Context
+) -> tuple[ParametricFit, dict[str, Any] | None]:
+    starts = _starts(args.starts, args.seed)
+    label = "4,500-start grid" if starts is None else f"{starts.shape[0]} random starts"
+    ctx.note(f"fitting {len(loss)} points from the {label} ...")
+    t0 = time.perf_counter()
+    fit = fit_parametric(
+        n,
+        d,
+        loss,
+        delta=getattr(args, "delta", 1e-3),
+        reduction=getattr(args, "reduction", "sum"),
+        starts=starts,
+        backend=getattr(args, "backend", "numba"),
+    )
+    ctx.note(f"fit done in {time.perf_counter() - t0:.2f} s")
+    boot_info = None
+    if args.bootstrap:
+        if args.bootstrap < 2:
+            raise UserError(f"`--bootstrap` needs at least 2 resamples; got {args.bootstrap}.")
+        from .bootstrap import bootstrap_parametric
+
+        bar = ctx.bar("bootstrap")
+        try:
+            boot = bootstrap_parametric(
+                n,
+                d,
+                loss,
+                n_resamples=args.bootstrap,
+                rng=args.seed,
+                fit=fit,
+                delta=fit.delta,
+                reduction=fit.reduction,  # type: ignore[arg-type]
+                progress=bar,
+            )
+        finally:
+            bar.close()
+        boot_info = _bootstrap_payload(boot, args.level, fit.law.as_dict())
+    return fit, boot_info
+
+
+def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
+    runs = _load(args)
+    dropped: list[int] = []
+    if args.drop_highest:
+        if args.drop_highest >= len(runs):
+            raise UserError(
+                f"`--drop-highest` must be smaller than the number of rows ({len(runs)}); "
+                f"got {args.drop_highest}."
+            )
+        order = np.argsort(runs.loss, kind="stable")
+        keep = np.sort(order[: len(runs) - args.drop_highest])
+        dropped = sorted(int(i) for i in order[len(runs) - args.drop_highest :])
+        runs = runs.select(keep)
+    fit, boot_info = _run_fit(runs.n_params, runs.n_tokens, runs.loss, args, ctx)
+    payload: Payload = {"command": "fit", "data": _data_info(runs), "dropped_rows": dropped}
+    payload["fit"] = _fit_payload(fit)
+    lines = [_data_line(runs)]
+    if dropped:
+        lines.append(
+            f"dropped the {len(dropped)} highest-loss rows (data rows {[i + 1 for i in dropped]})"
+        )
+    lines.append(fit.summary())
+    if boot_info is not None:
+        payload["bootstrap"] = boot_info
+        lines.append(_bootstrap_text(boot_info))
+    if args.budgets:
+        rows = _frontier_rows(
+            fit.law.optimal(args.budgets, flops_per_param_token=runs.flops_per_param_token)
+        )
+        payload["optimal"] = rows
+        lines.append(
+            f"Compute-optimal allocation of the fitted law (C = {runs.flops_per_param_token:g} N D)"
+        )
+        lines.append(_frontier_table(rows))
+    if args.plot:
+        law = fit.law.with_name("fit")
+
+        def draw_fit(m: Any, axes: Any) -> None:
+            m.plot_contours(law, ax=axes[0, 0])
+            m.plot_frontiers([law], labels=["fit"], ax=axes[0, 1])
+
+        _save_plot(args.plot, 1, 2, draw_fit, ctx)
+        payload["plot"] = args.plot
+    return payload, "\n".join(lines)
+
+
+def _isoflop_payload(res: IsoFLOPResult) -> dict[str, Any]:
+    return {
+        "a": res.a,
+        "b": res.b,
+        "a_plus_b_minus_1": res.a_plus_b_minus_1,
+        "success": res.success,
+        "against": res.against,
+        "n_params_law": _power_law_dict(res.n_params_law),
+        "n_tokens_law": _power_law_dict(res.n_tokens_law),
+        "budgets": [
+            {
+                "compute": b.compute,
+                "n_points": b.n_points,
+                "n_params": b.n_params,
+                "n_tokens": b.n_tokens,
+                "loss": b.loss,
+                "coefficients": list(b.coefficients),
+                "r_squared": b.r_squared,
+                "bracketed": b.bracketed,
+                "used": bool(used),
+                "status": b.status.name,
+            }
+            for b, used in zip(res.budgets, res.used, strict=True)
+        ],
+    }
+
+
+def _isoflop_text(res: IsoFLOPResult) -> str:
+    rows = [
+        [
+            _g(b.compute, 4),
+            str(b.n_points),
+            _g(b.n_params),
+            _g(b.n_tokens),
+            _g(b.loss),
+            _g(b.r_squared, 4),
+            "yes" if used else "no",
+            b.status.name,
+        ]
+        for b, used in zip(res.budgets, res.used, strict=True)
+    ]
+    lines = [
+        f"IsoFLOP minima (Approach 2; parabolas in ln {'N' if res.against == 'n_params' else 'D'})",
+        _table(["C (FLOPs)", "runs", "N*", "D*", "L*", "R^2", "used", "status"], rows),
+        _power_law_line("N_opt", "a", res.n_params_law),
+        _power_law_line("D_opt", "b", res.n_tokens_law),
+    ]
+    if res.success:
+        lines.append(f"  a + b - 1 = {res.a_plus_b_minus_1:.3g}")
+    return "\n".join(lines)
+
+
+def _run_isoflop(
+    n: Any,
+    d: Any,
+    compute: Any,
+    loss: Any,
+    budgets: Any,
+    k: float,
+    args: argparse.Namespace,
+    ctx: _Context,
+) -> tuple[IsoFLOPResult, dict[str, Any] | None]:
+    options: dict[str, Any] = {
+        "budgets": budgets,
+        "flops_per_param_token": k,
+        "against": getattr(args, "against", "n_params"),
+        "budget_rtol": getattr(args, "budget_rtol", 0.05),
+        "robust": getattr(args, "robust", False),
+        "include_flagged": getattr(args, "include_flagged", False),
+        "min_points": max(3, getattr(args, "min_points", 3)),
+    }
+    if d is None:
+        options["compute"] = compute
+    res = isoflop_minima(n, d, loss, **options)
+    boot_info = None
+    if args.bootstrap:
+        if args.bootstrap < 2:
+            raise UserError(f"`--bootstrap` needs at least 2 resamples; got {args.bootstrap}.")
+        from .bootstrap import bootstrap_isoflop
+
+        bar = ctx.bar("bootstrap")
+        try:
+            boot = bootstrap_isoflop(
+                n, d, loss, n_resamples=args.bootstrap, rng=args.seed, progress=bar, **options
+            )
+        finally:
+            bar.close()
+        boot_info = _bootstrap_payload(boot, args.level, dict(boot.estimate))
+    return res, boot_info
+
+
+def _cmd_isoflop(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
+    runs = _load(args)
+    use_d = "n_tokens" not in runs.derived
+    res, boot_info = _run_isoflop(
+        runs.n_params,
+        runs.n_tokens if use_d else None,
+        runs.compute,
+        runs.loss,
+        runs.budget,
+        runs.flops_per_param_token,
+        args,
+        ctx,
+    )
+    payload: Payload = {
+        "command": "isoflop",
+        "data": _data_info(runs),
+        "isoflop": _isoflop_payload(res),
+    }
+    lines = [_data_line(runs), _isoflop_text(res)]
+    if boot_info is not None:
+        payload["bootstrap"] = boot_info
+        lines.append(_bootstrap_text(boot_info))
+    if args.budgets:
+        rows = _optimal_from_powerlaws(args.budgets, res.n_params_law, res.n_tokens_law)
+        payload["optimal"] = rows
+        if rows:
+            lines.append("Compute-optimal allocation from the power laws")
+            lines.append(_powerlaw_table(rows))
+    if args.plot:
+        n_plot, d_plot, l_plot = runs.n_params, runs.n_tokens, runs.loss
+
+        def draw_iso(m: Any, axes: Any) -> None:
+            m.plot_isoflop(n_plot, l_plot, res, n_tokens=d_plot, axes=list(axes[0]))
+
+        _save_plot(args.plot, 1, 3, draw_iso, ctx)
+        payload["plot"] = args.plot
+    return payload, "\n".join(lines)
+
+
+def _envelope_payload(res: EnvelopeResult) -> dict[str, Any]:
+    return {
+        "a": res.a,
+        "b": res.b,
+        "n_params_law": _power_law_dict(res.n_params_law),
+        "n_tokens_law": _power_law_dict(res.n_tokens_law),
+        "share_in_final_fraction": res.share_in_final_fraction,
+        "final_fraction": res.final_fraction,
+        "smoothing": res.smoothing,
+        "n_runs": res.n_runs,
+        "n_runs_selected": res.n_runs_selected,
+        "n_grid": int(res.compute.shape[0]),
+        "compute_range": [float(res.compute[0]), float(res.compute[-1])],
+        "messages": list(res.messages),
+    }
+
+
+def _envelope_text(res: EnvelopeResult) -> str:
+    note = ", optimistic: grid points are not independent"
+    idx = np.unique(np.linspace(0, res.compute.shape[0] - 1, 8).round().astype(int))
+    rows = [
+        [
+            _g(res.compute[i], 4),
+            str(res.run_id[i]),
+            _g(res.n_params[i]),
+            _g(res.n_tokens[i]),
+            _g(res.loss_min[i]),
+            "yes" if res.in_final_fraction[i] else "no",
+        ]
+        for i in idx
+    ]
+    return "\n".join(
+        [
+            f"Envelope of training curves (Approach 1): {res.n_runs} runs, "
+            f"{res.n_runs_selected} on the envelope, {res.compute.shape[0]} grid points",
+            _table(["C (FLOPs)", "run", "N", "D", "loss", "final"], rows),
+            f"  {100 * res.share_in_final_fraction:.1f}% of envelope points lie in the last "
+            f"{100 * res.final_fraction:g}% of their run's schedule",
+            _power_law_line("N_opt", "a", res.n_params_law, note),
+            _power_law_line("D_opt", "b", res.n_tokens_law, note),
+        ]
+    )
+
+
+def _run_envelope(
+    run_id: Any,
+    n: Any,
+    d: Any,
+    loss: Any,
+    schedule_end: Any,
+    k: float,
+    args: argparse.Namespace,
+    ctx: _Context,
+) -> tuple[EnvelopeResult, dict[str, Any] | None]:
+    options: dict[str, Any] = {
+        "smoothing": getattr(args, "smoothing", 10),
+        "n_grid": getattr(args, "n_grid", 1500),
+        "final_fraction": getattr(args, "final_fraction", 0.15),
+        "min_share": getattr(args, "min_share", 0.5),
+    }
+    if schedule_end is not None:
+        options["schedule_end"] = np.asarray(schedule_end)
+    if k != 6.0:
+        options["flops_per_token"] = k * np.asarray(n, dtype=np.float64)
+    res = envelope(run_id, n, d, loss, **options)
+    boot_info = None
+    if args.bootstrap:
+        if args.bootstrap < 2:
+            raise UserError(f"`--bootstrap` needs at least 2 resamples; got {args.bootstrap}.")
+        from .bootstrap import bootstrap_envelope
+
+        bar = ctx.bar("bootstrap")
+        try:
+            boot = bootstrap_envelope(
+                run_id,
+                n,
+                d,
+                loss,
+                n_resamples=args.bootstrap,
+                rng=args.seed,
+                progress=bar,
+                **options,
+            )
+        finally:
+            bar.close()
+        boot_info = _bootstrap_payload(boot, args.level, dict(boot.estimate))
+    return res, boot_info
+
+
+def _cmd_envelope(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
+    runs = _load(args)
+    if runs.run_id is None:
+        raise UserError(
+            f"`FILE` {runs.source!r} has no run id column (run, run_id, name, ...), which the "
+            "envelope needs to tell training curves apart; name it with --column run_id=NAME."
+        )
+    res, boot_info = _run_envelope(
+        runs.run_id,
+        runs.n_params,
+        runs.n_tokens,
+        runs.loss,
+        runs.schedule_end,
+        runs.flops_per_param_token,
+        args,
+        ctx,
+    )
+    payload: Payload = {
+        "command": "envelope",
+        "data": _data_info(runs),
+        "envelope": _envelope_payload(res),
+    }
+    lines = [_data_line(runs), _envelope_text(res)]
+    if boot_info is not None:
+        payload["bootstrap"] = boot_info
+        lines.append(_bootstrap_text(boot_info))
+    if args.budgets:
+        rows = _optimal_from_powerlaws(args.budgets, res.n_params_law, res.n_tokens_law)
+        payload["optimal"] = rows
+        lines.append("Compute-optimal allocation from the power laws")
+        lines.append(_powerlaw_table(rows))
+    if args.plot:
+        ids = runs.run_id
+
+        def draw_env(m: Any, axes: Any) -> None:
+            m.plot_envelope(ids, runs.n_params, runs.n_tokens, runs.loss, res, axes=list(axes[0]))
+
+        _save_plot(args.plot, 1, 3, draw_env, ctx)
+        payload["plot"] = args.plot
+    return payload, "\n".join(lines)
+
+
+_LAW_KEYS = ("E", "A", "B", "alpha", "beta")
+
+
+def _load_law(spec: str) -> ChinchillaLaw:
+    if spec in PRESETS:
+        return PRESETS[spec]
+    if not os.path.isfile(spec):
+        raise UserError(
+            f"`--law` must be a preset ({', '.join(PRESETS)}) or a JSON file with "
+            f"{', '.join(_LAW_KEYS)}; got {spec!r}."
+        )
+    try:
+        with open(spec, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"`--law` file {spec!r} is not readable JSON: {exc}.") from None
+    # accept the output of `fit --json` (the law sits under "fit" -> "law")
+    for key in ("fit", "law"):
+        if isinstance(data, dict) and isinstance(data.get(key), dict):
+            data = data[key]
+    if not isinstance(data, dict) or any(k not in data for k in _LAW_KEYS):
+        raise UserError(
+            f"`--law` file {spec!r} must hold an object with keys {', '.join(_LAW_KEYS)}."
+        )
+    values = {}
+    for k in _LAW_KEYS:
+        v = data[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise UserError(f"`--law` file {spec!r}: `{k}` must be a number; got {v!r}.")
+        values[k] = float(v)
+    raw_name = data.get("name")
+    name = raw_name if isinstance(raw_name, str) and raw_name else spec
+    return ChinchillaLaw(**values, name=name)
+
+
+def _cmd_optimal(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
+    laws = [_load_law(s) for s in (args.law or [DEFAULT_LAW])]
+    k = args.flops_per_param_token
+    if args.flops:
+        given, values = "flops", args.flops
+    elif args.params:
+        given, values = "params", args.params
+    else:
+        given, values = "tokens", args.tokens
+    payload: Payload = {
+        "command": "optimal",
+        "given": given,
+        "flops_per_param_token": k,
+        "laws": [],
+    }
+    lines: list[str] = []
+    for law in laws:
+        if given == "flops":
+            frontier = law.optimal(values, flops_per_param_token=k)
+        elif given == "params":
+            frontier = law.optimal_for_params(values, flops_per_param_token=k)
+        else:
+            frontier = law.optimal_for_tokens(values, flops_per_param_token=k)
+        rows = _frontier_rows(frontier)
+        payload["laws"].append({"law": law.as_dict(), "frontier": rows})
+        lines.append(f"{law.name or 'law'}: {_law_line(law)}")
+        lines.append(_frontier_table(rows))
+    lines.append(f"(C = {k:g} N D)")
+    return payload, "\n".join(lines)
+
+
+def _cmd_demo(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
+    sweep = synthetic_sweep(noise=args.noise, rng=args.seed)
+    curves = synthetic_curves(rng=args.seed)
+    truth = sweep.law
+    if args.save_sweep:
+        save_runs(sweep, args.save_sweep)
+    if args.save_curves:
+        save_runs(curves, args.save_curves)
+    budgets = list(args.budgets or DEMO_TABLE_BUDGETS)
+
+    fit, boot_info = _run_fit(sweep.n_params, sweep.n_tokens, sweep.loss, args, ctx)
+    ctx.note("IsoFLOP minima and envelope ...")
+    iso, _ = _run_isoflop(
+        sweep.n_params, sweep.n_tokens, None, sweep.loss, sweep.budget, 6.0, _no_boot(args), ctx
+    )
+    env, _ = _run_envelope(
+        curves.run_id,
+        curves.n_params,
+        curves.n_tokens,
+        curves.loss,
+        curves.schedule_end,
+        6.0,
+        _no_boot(args),
+        ctx,
+    )
+    true_rows = _frontier_rows(truth.optimal(budgets))
+    fit_rows = _frontier_rows(fit.law.optimal(budgets))
+    iso_rows = _optimal_from_powerlaws(budgets, iso.n_params_law, iso.n_tokens_law)
+    env_rows = _optimal_from_powerlaws(budgets, env.n_params_law, env.n_tokens_law)
+    exponents = {
+        "truth": {"a": truth.a, "b": truth.b},
+        "envelope": {"a": env.a, "b": env.b},
+        "isoflop": {"a": iso.a, "b": iso.b},
+        "parametric": {"a": fit.law.a, "b": fit.law.b},
+    }
+    payload: Payload = {
+        "command": "demo",
+        "data": {
+            "sweep": {
+                "n_runs": len(sweep),
+                "budgets": sorted(set(sweep.budget.tolist())),
+                "noise": sweep.noise,
+                "seed": args.seed,
+            },
+            "curves": {"n_runs": curves.n_runs, "n_rows": len(curves), "noise": curves.noise},
+            "law": truth.as_dict(),
+        },
+        "fit": _fit_payload(fit),
+        "isoflop": _isoflop_payload(iso),
+        "envelope": _envelope_payload(env),
+        "exponents": exponents,
+        "optimal": {
+            "truth": true_rows,
+            "parametric": fit_rows,
+            "isoflop": iso_rows,
+            "envelope": env_rows,
+        },
+    }
+    budgets_text = ", ".join(f"{c:g}" for c in DEFAULT_BUDGETS)
+    lines = [
+        "Built-in example (generated by the library, no data files):",
+        f"  IsoFLOP sweep of {len(sweep)} runs at budgets {budgets_text} FLOPs "
+        f"(9 sizes each, C = 6 N D), drawn from {truth.name}",
+        f"  with log-normal noise of sd {sweep.noise:g} on the loss (seed {args.seed}); "
+        f"{curves.n_runs} training curves for the envelope.",
+        f"  true law: {_law_line(truth)}",
+        "",
+        "Approach 3 (parametric fit):",
+        fit.summary(),
+    ]
+    if boot_info is not None:
+        payload["bootstrap"] = boot_info
+        lines.append(_bootstrap_text(boot_info))
+    lines += [
+        "",
+        _isoflop_text(iso),
+        "",
+        _envelope_text(env),
+        "",
+        "Exponents of N_opt ∝ C^a and D_opt ∝ C^b",
+        _table(
+            ["method", "a", "b"],
+            [[name, f"{v['a']:.6f}", f"{v['b']:.6f}"] for name, v in exponents.items()],
+        ),
+        "",
+        "Compute-optimal model size N_opt by method",
+        _table(
+            ["C (FLOPs)", "truth", "parametric", "isoflop", "envelope", "D_opt (parametric)"],
+            [
+                [
+                    _g(c, 4),
+                    _g(t["n_params"], 4),
+                    _g(f["n_params"], 4),
+                    _g(i["n_params"], 4) if i else "-",
+                    _g(e["n_params"], 4) if e else "-",
+                    _g(f["n_tokens"], 4),
+                ]
+                for c, t, f, i, e in zip(
+                    budgets,
+                    true_rows,
+                    fit_rows,
+                    _or_blank(iso_rows, len(budgets)),
+                    _or_blank(env_rows, len(budgets)),
+                    strict=True,
+                )
+            ],
+        ),
+    ]
+    if args.save_sweep or args.save_curves:
+        saved = [p for p in (args.save_sweep, args.save_curves) if p]
+        lines.append("wrote " + ", ".join(saved))
+    if args.plot:
+        law = fit.law.with_name("parametric fit")
+
+        def draw_demo(m: Any, axes: Any) -> None:
+            m.plot_isoflop(
+                sweep.n_params, sweep.loss, iso, n_tokens=sweep.n_tokens, axes=list(axes[0])
+            )
+            m.plot_envelope(
+                curves.run_id,
+                curves.n_params,
+                curves.n_tokens,
+                curves.loss,
+                env,
+                axes=list(axes[1]),
+            )
+            m.plot_contours(law, ax=axes[2, 0])
+            m.plot_frontiers(
+                [truth, law, iso, env],
+                labels=["truth", "parametric", "isoflop", "envelope"],
+                ax=axes[2, 1],
+            )
+            axes[2, 2].set_visible(False)
+
+        _save_plot(args.plot, 3, 3, draw_demo, ctx)
+        payload["plot"] = args.plot
+    return payload, "\n".join(lines)
+
+
+def _or_blank(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any] | None]:
+    return list(rows) if rows else [None] * n
+
+
+def _no_boot(args: argparse.Namespace) -> argparse.Namespace:
+    """The demo bootstraps only the parametric fit."""
+    return argparse.Namespace(**{**vars(args), "bootstrap": 0})
+
+
+# ---------------------------------------------------------------------- entry point
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 success, 2 user error).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``). No
+        arguments at all run ``demo``.
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (
+        args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")
+    ):
+        args_list = ["demo", *args_list]
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse reports usage errors (2) and --help (0) this way
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    if args.command is None:  # pragma: no cover - every path above names a command
+        parser.print_usage(sys.stderr)
+        return 2
+    stderr = sys.stderr
+    ctx = _Context(
+        show_progress=(args.progress or _isatty(stderr)) and not args.quiet, stream=stderr
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            payload, text = args.handler(args, ctx)
+        except (UserError, ValueError, TypeError, FloatingPointError, OSError) as exc:
+            stderr.write(f"{PROG}: error: {exc}\n")
+            return 2
+    seen: set[tuple[str, str]] = set()
+    messages: list[dict[str, str]] = []
+    for w in caught:
+        key = (w.category.__name__, str(w.message))
+        if key not in seen:
+            seen.add(key)
+            messages.append({"category": key[0], "message": key[1]})
+    if not args.quiet:
+        for m in messages:
+            stderr.write(f"{PROG}: warning: {m['category']}: {m['message']}\n")
+    if args.json:
+        payload["warnings"] = messages
+        sys.stdout.write(json.dumps(_jsonable(payload), indent=2) + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
