@@ -23,8 +23,8 @@ from scipy.special import huber
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chinchilla_laws as cl  # noqa: E402
-from benchmarks._data import epoch240  # noqa: E402
+import chinchilla_laws as cl
+from benchmarks._data import epoch240
 
 
 def scipy_objective(theta, log_n, log_d, log_l, w, delta=1e-3):
@@ -67,12 +67,11 @@ def cold_start_seconds() -> tuple[float, float]:
         t0 = time.perf_counter()
         import chinchilla_laws as cl
         import sys
-        sys.path.insert(0, %r)
+        sys.path.insert(0, {!r})
         from benchmarks._data import epoch240
         cl.fit_parametric(*epoch240(), warn=False)
         print(time.perf_counter() - t0)
-        """
-        % str(Path(__file__).resolve().parent)
+        """.format(str(Path(__file__).resolve().parent))
     )
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)

@@ -125,12 +125,7 @@ def _lbfgs_minimize(
 
     def cond(carry: tuple[Any, Any, Any, Any]) -> Any:
         _, state, _, failed = carry
-        return (
-            (state.iter_num < max_iter)
-            & (gnorm(state.grad) > g_abs)
-            & finite(state)
-            & ~failed
-        )
+        return (state.iter_num < max_iter) & (gnorm(state.grad) > g_abs) & finite(state) & ~failed
 
     def body(carry: tuple[Any, Any, Any, Any]) -> tuple[Any, Any, Any, Any]:
         u, state, fresh, _ = carry
@@ -170,8 +165,15 @@ def _batched_solver() -> Callable[..., _Exit]:
     jax, _, _ = _load()
 
     def one(
-        u0: Any, wi: Any, weight_sets: Any, x: Any, y: Any, logl: Any, delta: Any,
-        max_iter: Any, g_abs: Any,
+        u0: Any,
+        wi: Any,
+        weight_sets: Any,
+        x: Any,
+        y: Any,
+        logl: Any,
+        delta: Any,
+        max_iter: Any,
+        g_abs: Any,
     ) -> _Exit:
         args = (weight_sets[wi], x, y, logl, delta)
         return _lbfgs_minimize(_objective, u0, args, max_iter, g_abs)

@@ -386,7 +386,9 @@ def lbfgs_advance(
                 p[k] = -g[k]
             d0 = -_dot(g, g)
         t0 = 1.0 / max(math.sqrt(_dot(p, p)), 1e-300) if n_hist == 0 else 1.0
-        t, f_new, ne, ok = line_search(u, f, d0, p, t0, ut, gt, x, y, logl, w, delta, 1e-4, 0.9, 40)
+        _t, f_new, ne, ok = line_search(
+            u, f, d0, p, t0, ut, gt, x, y, logl, w, delta, 1e-4, 0.9, 40
+        )
         nfev += ne
         if not ok:
             if n_hist > 0:

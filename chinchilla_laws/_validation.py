@@ -79,7 +79,8 @@ def as_float_array(
             idx = np.argwhere(bad)[0]
             where = int(idx[0]) if ndim == 1 else tuple(int(i) for i in idx)
             raise ValueError(
-                f"`{name}` must contain only positive values; got {arr[tuple(idx)]} at index {where}."
+                f"`{name}` must contain only positive values; got {arr[tuple(idx)]} "
+                f"at index {where}."
             )
     if nonnegative:
         bad = ~(arr >= 0)

@@ -257,7 +257,7 @@ def _resample_weights(
     if scheme == "resample":
         counts = gen.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
         return np.ascontiguousarray(counts, dtype=np.float64)
-    m = max(int(round(fraction * n)), N_THETA + 1)
+    m = max(round(fraction * n), N_THETA + 1)
     w = np.zeros((n_resamples, n))
     for r in range(n_resamples):
         w[r, gen.choice(n, size=m, replace=False)] = 1.0
@@ -345,7 +345,9 @@ def bootstrap_parametric(
     gen = as_rng(rng)
     iters = as_int(max_iter, "max_iter", minimum=1)
     g_rel = as_positive_scalar(gtol, "gtol")
-    be = as_choice(backend, "backend", ("numba", "jax"))
+    be: Literal["numba", "jax"] = (
+        "jax" if as_choice(backend, "backend", ("numba", "jax")) == "jax" else "numba"
+    )
     chunk = as_int(chunk_size, "chunk_size", minimum=1)
     if progress is not None and not callable(progress):
         raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
@@ -534,6 +536,8 @@ def bootstrap_isoflop(
     if not full.success:
         raise ValueError("the full-data IsoFLOP fit has no power laws; nothing to bootstrap.")
     n = as_float_array(n_params, "n_params", positive=True)
+    if loss is None:
+        raise TypeError("`loss` is required.")
     lo = as_float_array(loss, "loss")
     groups = [np.flatnonzero(full.run_budget == g) for g in range(len(full.budgets))]
     labels = np.asarray(full.compute)[full.run_budget]
@@ -625,16 +629,20 @@ def bootstrap_envelope(
                 res = envelope(new_ids, n[idx], d[idx], lo[idx], **kw)
             except ValueError:
                 res = None
-        if res is not None and res.n_params_law is not None and res.n_tokens_law is not None:
-            if math.isfinite(res.n_params_law.exponent):
-                out.append(
-                    (
-                        res.n_params_law.exponent,
-                        res.n_tokens_law.exponent,
-                        res.n_params_law.coefficient,
-                        res.n_tokens_law.coefficient,
-                    )
+        if (
+            res is not None
+            and res.n_params_law is not None
+            and res.n_tokens_law is not None
+            and math.isfinite(res.n_params_law.exponent)
+        ):
+            out.append(
+                (
+                    res.n_params_law.exponent,
+                    res.n_tokens_law.exponent,
+                    res.n_params_law.coefficient,
+                    res.n_tokens_law.coefficient,
                 )
+            )
         if progress is not None:
             progress(r + 1, R)
     return _finish_powerlaw("envelope", full, out, R)

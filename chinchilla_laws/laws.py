@@ -66,7 +66,9 @@ class Frontier:
     def __repr__(self) -> str:
         rows = ", ".join(
             f"(C={c:.4g}, N={n:.4g}, D={d:.4g}, L={lo:.6g})"
-            for c, n, d, lo in zip(self.compute, self.n_params, self.n_tokens, self.loss)
+            for c, n, d, lo in zip(
+                self.compute, self.n_params, self.n_tokens, self.loss, strict=True
+            )
         )
         return f"Frontier([{rows}])"
 

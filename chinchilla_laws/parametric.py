@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 
 from . import _kernels as K
 from ._solver import SolverOptions, solve_batch
-from ._typing import FloatArray, IntArray, readonly
+from ._typing import BoolArray, FloatArray, IntArray, readonly
 from ._validation import (
     as_bool,
     as_choice,
@@ -397,7 +397,7 @@ def _prepare(
     )
 
 
-def _boundary_mask(starts: FloatArray) -> FloatArray:
+def _boundary_mask(starts: FloatArray) -> BoolArray:
     """Per start, whether it sits on the min/max of a coordinate with >= 3 levels."""
     on = np.zeros(starts.shape[0], dtype=bool)
     for k in range(N_THETA):

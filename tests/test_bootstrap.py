@@ -44,7 +44,9 @@ def test_frontier_band_brackets_point_estimate() -> None:
     n, d, loss = _noisy(2)
     boot = cl.bootstrap_parametric(n, d, loss, n_resamples=200, rng=3)
     band = boot.frontier([1e21, 1e23, 5.76e23])
-    assert np.all(band.n_params_low <= band.n_params) and np.all(band.n_params <= band.n_params_high)
+    assert np.all(band.n_params_low <= band.n_params) and np.all(
+        band.n_params <= band.n_params_high
+    )
     assert np.all(band.tokens_per_param_low < band.tokens_per_param_high)
     # C = 6 N D holds along the point estimate
     np.testing.assert_allclose(6 * band.n_params * band.n_tokens, band.compute, rtol=1e-12)
@@ -78,7 +80,12 @@ def test_isoflop_and_envelope_bootstraps() -> None:
             tok += list(t)
             ll += list(LAW.loss(size, t))
     env = cl.bootstrap_envelope(
-        np.array(ids), np.array(nn), np.array(tok), np.array(ll), n_resamples=30, rng=0,
+        np.array(ids),
+        np.array(nn),
+        np.array(tok),
+        np.array(ll),
+        n_resamples=30,
+        rng=0,
         smoothing=0,
     )
     assert env.n_resamples == 30
@@ -113,8 +120,13 @@ def test_epoch_bootstrap_matches_besiroglu(epoch240) -> None:
         assert se[name] == pytest.approx(ref, rel=0.15), name
     # their 95% intervals must overlap ours
     iv = boot.intervals(0.95)
-    for name, (lo, hi) in {"alpha": (0.317, 0.373), "beta": (0.331, 0.415), "E": (1.769, 1.871),
-                            "A": (285.214, 743.626), "B": (1042.357, 5810.344)}.items():
+    for name, (lo, hi) in {
+        "alpha": (0.317, 0.373),
+        "beta": (0.331, 0.415),
+        "E": (1.769, 1.871),
+        "A": (285.214, 743.626),
+        "B": (1042.357, 5810.344),
+    }.items():
         assert iv[name][0] < hi and lo < iv[name][1], name
     # another seed: within Monte-Carlo error (the SE of an SE from 4000 draws is ~1-2%)
     other = cl.bootstrap_parametric(*epoch240, n_resamples=4000, rng=7, fit=boot.fit)

@@ -136,7 +136,13 @@ def test_scaling_round_trip_and_chain_rule() -> None:
     for k in range(5):
         e = np.zeros(5)
         e[k] = h
-        fd.append((objective(t0 + e, n, d, loss, delta=1.0)[0] - objective(t0 - e, n, d, loss, delta=1.0)[0]) / (2 * h))
+        fd.append(
+            (
+                objective(t0 + e, n, d, loss, delta=1.0)[0]
+                - objective(t0 - e, n, d, loss, delta=1.0)[0]
+            )
+            / (2 * h)
+        )
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-10)
     assert f > 0
 
@@ -170,9 +176,7 @@ def test_frontier_minimises_loss_on_isoflop_line(law: cl.ChinchillaLaw, c: float
         n = math.exp(log_n)
         return float(law.loss(n, c / (6 * n)))
 
-    res = minimize_scalar(
-        along, bracket=(math.log(n_opt) - 1, math.log(n_opt) + 1), tol=1e-12
-    )
+    res = minimize_scalar(along, bracket=(math.log(n_opt) - 1, math.log(n_opt) + 1), tol=1e-12)
     # the minimum is flat: compare in log N with the scalar minimiser's resolution
     assert res.x == pytest.approx(math.log(n_opt), abs=1e-4)
     assert along(math.log(n_opt)) <= res.fun * (1 + 1e-12)
@@ -291,8 +295,16 @@ def test_optimum_outside_grid_is_flagged() -> None:
     n, d = N_GRID.ravel(), D_GRID.ravel()
     loss = cl.HOFFMANN_2022_TEX.loss(n, d)
     # every start has alpha, beta in [1.0, 1.2]: the optimum (0.34, 0.28) lies outside
-    g = np.array([(a, b, e, al, be) for a in (5.0, 10.0, 15.0) for b in (5.0, 10.0, 15.0)
-                  for e in (0.0, 0.5) for al in (1.0, 1.1, 1.2) for be in (1.0, 1.1, 1.2)])
+    g = np.array(
+        [
+            (a, b, e, al, be)
+            for a in (5.0, 10.0, 15.0)
+            for b in (5.0, 10.0, 15.0)
+            for e in (0.0, 0.5)
+            for al in (1.0, 1.1, 1.2)
+            for be in (1.0, 1.1, 1.2)
+        ]
+    )
     with pytest.warns(cl.GridBoundaryWarning):
         fit = cl.fit_parametric(n, d, loss, starts=g)
     assert fit.on_grid_boundary
@@ -300,7 +312,9 @@ def test_optimum_outside_grid_is_flagged() -> None:
 
 def test_mean_reduction_reaches_same_optimum() -> None:
     n, d = N_GRID.ravel(), D_GRID.ravel()
-    loss = cl.HOFFMANN_2022_TEX.loss(n, d) * np.exp(0.02 * np.random.default_rng(1).standard_normal(n.size))
+    loss = cl.HOFFMANN_2022_TEX.loss(n, d) * np.exp(
+        0.02 * np.random.default_rng(1).standard_normal(n.size)
+    )
     s = cl.fit_parametric(n, d, loss, starts=STARTS)
     m = cl.fit_parametric(n, d, loss, starts=STARTS, reduction="mean")
     assert m.objective * n.size == pytest.approx(s.objective, rel=1e-7)
@@ -318,9 +332,9 @@ def test_epoch_240_reproduces_besiroglu(epoch240) -> None:
     # REFERENCE.md 2.2 [own check]: objective 0.0010182740 (issue: relative 1e-7)
     assert fit.objective == pytest.approx(1.01827402e-3, rel=1e-7)
     law = fit.law
-    assert law.E == pytest.approx(1.8172, abs=5e-4)
-    assert law.A == pytest.approx(477.8, abs=1.0)
-    assert law.B == pytest.approx(2143, abs=5.0)
+    assert pytest.approx(1.8172, abs=5e-4) == law.E
+    assert pytest.approx(477.8, abs=1.0) == law.A
+    assert pytest.approx(2143, abs=5.0) == law.B
     assert law.alpha == pytest.approx(0.3473, abs=3e-4)
     assert law.beta == pytest.approx(0.3672, abs=3e-4)
     # convergence verified at exit, in theta coordinates too

@@ -1,0 +1,819 @@
+r"""Figures after Hoffmann et al. (2022): envelope, IsoFLOP valleys, contours, frontiers.
+
+matplotlib is an optional dependency (``pip install 'chinchilla_laws[plot]'``).
+It is imported when a function is called, never when this module is imported;
+without it every function raises :class:`ImportError` with the install hint.
+
+Every function takes data and results, draws on the axes it is given (or on a
+new figure) and returns the :class:`~matplotlib.axes.Axes` it drew on, or the
+:class:`~matplotlib.figure.Figure` for the three-panel figures. Budgets follow
+the convention ``C = 6 N D`` unless a result says otherwise.
+
+=====================  ====================================================
+:func:`plot_envelope`  Figure 2: training curves, their envelope, and the
+                       power laws ``N_opt(C)``, ``D_opt(C)`` (Approach 1)
+:func:`plot_isoflop`   Figure 3: IsoFLOP valleys, parabolas and vertices, and
+                       the power laws through the vertices (Approach 2)
+:func:`plot_contours`  Figure 4: iso-loss contours of a law with its
+                       efficient frontier and IsoFLOP slices (Approach 3)
+:func:`plot_frontiers` ``N_opt(C)`` (or ``D_opt``, ``D/N``) of several laws
+                       and methods, with optional bootstrap bands
+=====================  ====================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._typing import FloatArray
+from ._validation import _describe, as_choice, as_float_array, as_int, as_positive_scalar
+from .envelope import EnvelopeResult
+from .isoflop import IsoFLOPResult, IsoFLOPStatus
+from .laws import ChinchillaLaw
+from .parametric import ParametricFit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_contours", "plot_envelope", "plot_frontiers", "plot_isoflop"]
+
+_INSTALL_HINT = (
+    "chinchilla_laws.plot needs matplotlib; install it with "
+    "`pip install 'chinchilla_laws[plot]'` (or `pip install matplotlib`)."
+)
+
+_LABEL_C = "Training FLOPs $C$"
+_LABEL_N = "Parameters $N$"
+_LABEL_D = "Tokens $D$"
+_LABEL_LOSS = "Loss"
+
+FrontierQuantity = Literal["n_params", "n_tokens", "tokens_per_param"]
+
+
+# ---------------------------------------------------------------------- helpers
+def _pyplot() -> Any:
+    """``matplotlib.pyplot``, or an ImportError with the install hint."""
+    try:
+        import matplotlib
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(_INSTALL_HINT) from exc
+    del matplotlib
+    return plt
+
+
+def _new_axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        _check_axes(ax, "ax")
+        return ax
+    plt = _pyplot()
+    _, new = plt.subplots(figsize=(6.0, 4.5), layout="constrained")
+    out: Axes = new
+    return out
+
+
+def _check_axes(ax: Any, name: str) -> None:
+    from matplotlib.axes import Axes as _Axes
+
+    if not isinstance(ax, _Axes):
+        raise TypeError(f"`{name}` must be a matplotlib Axes; got {_describe(ax)}.")
+
+
+def _three_axes(axes: Sequence[Axes] | None) -> tuple[Figure, list[Axes]]:
+    if axes is None:
+        plt = _pyplot()
+        new_fig, new = plt.subplots(1, 3, figsize=(14.0, 4.2), layout="constrained")
+        return new_fig, list(new)
+    if isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence) or len(axes) != 3:
+        raise TypeError(f"`axes` must be a sequence of 3 matplotlib Axes; got {_describe(axes)}.")
+    out = list(axes)
+    _pyplot()
+    for i, a in enumerate(out):
+        _check_axes(a, f"axes[{i}]")
+    fig = out[0].get_figure(root=True)
+    if fig is None:
+        raise ValueError("`axes` must belong to a figure; got axes without one.")
+    return fig, out
+
+
+def _positive_pair(value: Any, name: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be a pair (low, high); got {_describe(value)}.") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi):
+        raise ValueError(f"`{name}` must satisfy 0 < low < high; got ({lo!r}, {hi!r}).")
+    return lo, hi
+
+
+def _fmt_c(c: float) -> str:
+    """A FLOP count as ``6e+20`` style text for legends."""
+    return f"{c:.2g}"
+
+
+def _power_law_label(name: str, coefficient: float, exponent: float) -> str:
+    return f"{name} = {coefficient:.3g} $C^{{{exponent:.3f}}}$"
+
+
+def _log_range(values: FloatArray, target: float | None) -> FloatArray:
+    finite = values[np.isfinite(values) & (values > 0)]
+    lo, hi = float(finite.min()), float(finite.max())
+    if target is not None:
+        lo, hi = min(lo, target), max(hi, target)
+    out: FloatArray = np.geomspace(lo, hi, 200)
+    return out
+
+
+def _check_target(target: Any) -> float | None:
+    return None if target is None else as_positive_scalar(target, "target")
+
+
+# ---------------------------------------------------------------------- Figure 2
+def plot_envelope(
+    run_id: ArrayLike,
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    loss: ArrayLike,
+    result: EnvelopeResult,
+    *,
+    target: float | None = None,
+    axes: Sequence[Axes] | None = None,
+    cmap: str = "viridis",
+) -> Figure:
+    r"""Hoffmann et al. (2022) Figure 2: training curves, envelope and power laws.
+
+    Left: every run's training curve (loss against FLOPs, coloured by model
+    size) and the envelope ``result.loss_min``. Middle and right: the envelope
+    points ``(C, N)`` and ``(C, D)`` with the fitted power laws
+    ``N_opt = k_N C^a`` and ``D_opt = k_D C^b``.
+
+    Parameters
+    ----------
+    run_id, n_params, n_tokens, loss : array_like, shape (n_rows,)
+        The long-form training curves passed to :func:`~chinchilla_laws.envelope.envelope`.
+        Curves are drawn as logged (unsmoothed); FLOPs are ``C = f D`` with ``f``
+        each run's FLOPs per token from ``result`` (``6 N`` by default, i.e.
+        ``C = 6 N D``).
+    result : EnvelopeResult
+        The envelope computed from the same data.
+    target : float, optional
+        A budget in FLOPs to extrapolate the power laws to (for instance
+        ``5.76e23``, Gopher's budget); marked with a star and a dotted line.
+    axes : sequence of 3 Axes, optional
+        Where to draw; by default a new figure with three panels.
+    cmap : str, default "viridis"
+        Colormap for model size (log scale).
+
+    Returns
+    -------
+    Figure
+        The figure holding the three panels.
+
+    Notes
+    -----
+    Envelope points in the last ``result.final_fraction`` of their run's
+    schedule are drawn filled and the others hollow: only the former are
+    compute-optimal stand-ins for a run of that length (Hoffmann et al. 2022,
+    Appendix B).
+
+    References
+    ----------
+    Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models",
+    arXiv:2203.15556, Sec. 3.1 and Figure 2.
+    """
+    if not isinstance(result, EnvelopeResult):
+        raise TypeError(f"`result` must be an EnvelopeResult; got {_describe(result)}.")
+    ids = np.asarray(run_id)
+    n = as_float_array(n_params, "n_params", positive=True)
+    d = as_float_array(n_tokens, "n_tokens", positive=True)
+    y = as_float_array(loss, "loss")
+    if not (ids.shape == n.shape == d.shape == y.shape):
+        raise ValueError(
+            "`run_id`, `n_params`, `n_tokens` and `loss` must have the same length; got "
+            f"{ids.shape[0] if ids.ndim else 0}, {n.shape[0]}, {d.shape[0]}, {y.shape[0]}."
+        )
+    tgt = _check_target(target)
+    fig, (ax0, ax1, ax2) = _three_axes(axes)
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import LogNorm
+
+    # -- training curves, one segment list per run in result's order
+    segments: list[FloatArray] = []
+    sizes: list[float] = []
+    for r, rid in enumerate(result.run_ids.tolist()):
+        sel = ids == rid
+        if not sel.any():
+            raise ValueError(f"`run_id` has no rows for run {rid!r} of `result`.")
+        c_run = d[sel] * result.run_flops_per_token[r]
+        segments.append(np.column_stack([c_run, y[sel]]))
+        sizes.append(float(result.run_n_params[r]))
+    size_arr = np.asarray(sizes)
+    lo, hi = float(size_arr.min()), float(size_arr.max())
+    norm = LogNorm(vmin=lo, vmax=hi if hi > lo else lo * 1.0001)
+    curves = LineCollection(segments, cmap=cmap, norm=norm, linewidths=0.8, alpha=0.7)
+    curves.set_array(size_arr)
+    curves.set_gid("training-curves")
+    ax0.add_collection(curves)
+    ax0.plot(result.compute, result.loss_min, color="black", lw=1.8, label="envelope", zorder=3)
+    ax0.set_xscale("log")
+    ax0.autoscale_view()
+    ax0.set_xlabel(_LABEL_C)
+    ax0.set_ylabel(_LABEL_LOSS)
+    ax0.set_title("Training curve envelope")
+    ax0.legend(loc="upper right")
+    fig.colorbar(curves, ax=ax0, label=_LABEL_N)
+
+    # -- power laws through the envelope points
+    final = result.in_final_fraction
+    grid = _log_range(result.compute, tgt)
+    for ax, values, law, sym, ylabel in (
+        (ax1, result.n_params, result.n_params_law, "$N_{opt}$", _LABEL_N),
+        (ax2, result.n_tokens, result.n_tokens_law, "$D_{opt}$", _LABEL_D),
+    ):
+        pts = ax.scatter(
+            result.compute,
+            values,
+            s=6,
+            c=np.where(final, "tab:gray", "none"),
+            edgecolors="tab:gray",
+            linewidths=0.5,
+            label=f"envelope points ({result.share_in_final_fraction:.0%} final)",
+        )
+        pts.set_gid("envelope-points")
+        ax.plot(
+            grid,
+            law(grid),
+            color="tab:blue",
+            lw=1.5,
+            label=_power_law_label(sym, law.coefficient, law.exponent),
+        )
+        if tgt is not None:
+            ax.axvline(tgt, color="tab:gray", ls=":", lw=1.0)
+            ax.scatter(
+                [tgt],
+                law([tgt]),
+                marker="*",
+                s=120,
+                color="tab:blue",
+                zorder=4,
+                label=f"{sym}({_fmt_c(tgt)}) = {float(law([tgt])[0]):.3g}",
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(_LABEL_C)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper left", fontsize="small")
+    ax1.set_title("Optimal parameters")
+    ax2.set_title("Optimal tokens")
+    return fig
+
+
+# ---------------------------------------------------------------------- Figure 3
+def plot_isoflop(
+    n_params: ArrayLike,
+    loss: ArrayLike,
+    result: IsoFLOPResult,
+    *,
+    n_tokens: ArrayLike | None = None,
+    target: float | None = None,
+    axes: Sequence[Axes] | None = None,
+    cmap: str = "viridis",
+) -> Figure:
+    r"""Hoffmann et al. (2022) Figure 3: IsoFLOP valleys and the power laws.
+
+    Left: the runs' final loss against model size (or tokens) per budget, with
+    each budget's fitted parabola and its vertex. Middle and right: the vertices
+    ``(C, N*)`` and ``(C, D*)`` with the power laws ``N_opt = k_N C^a`` and
+    ``D_opt = k_D C^b``.
+
+    Flagged budgets (status other than ``OK``: vertex not bracketed, no valley,
+    too few points) are drawn differently: dashed parabola, hollow run markers,
+    a cross at the vertex, and a hollow marker in the power-law panels; the
+    legend says "flagged".
+
+    Parameters
+    ----------
+    n_params, loss : array_like, shape (n_runs,)
+        The runs passed to :func:`~chinchilla_laws.isoflop.isoflop_minima`, in
+        the same order (``result.run_budget`` maps each run to its budget).
+    result : IsoFLOPResult
+        The IsoFLOP fit of these runs.
+    n_tokens : array_like, optional
+        Tokens of each run; required when the parabolas were fitted against
+        ``ln D`` (``result.against == "n_tokens"``), which is then the left
+        panel's axis.
+    target : float, optional
+        A budget in FLOPs (``C = 6 N D``) to extrapolate the power laws to,
+        marked with a star and a dotted line.
+    axes : sequence of 3 Axes, optional
+        Where to draw; by default a new figure with three panels.
+    cmap : str, default "viridis"
+        Colormap for the budgets (log scale).
+
+    Returns
+    -------
+    Figure
+        The figure holding the three panels.
+
+    References
+    ----------
+    Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models",
+    arXiv:2203.15556, Sec. 3.2 and Figure 3.
+    """
+    if not isinstance(result, IsoFLOPResult):
+        raise TypeError(f"`result` must be an IsoFLOPResult; got {_describe(result)}.")
+    n = as_float_array(n_params, "n_params", positive=True)
+    y = as_float_array(loss, "loss")
+    if result.against == "n_tokens":
+        if n_tokens is None:
+            raise ValueError(
+                '`n_tokens` is required: `result` was fitted against ln D (`against="n_tokens"`).'
+            )
+        x = as_float_array(n_tokens, "n_tokens", positive=True)
+        x_label = _LABEL_D
+    else:
+        x = n
+        x_label = _LABEL_N
+    if not (x.shape == y.shape == result.run_budget.shape):
+        raise ValueError(
+            "`n_params` and `loss` must have one entry per run of `result` "
+            f"({result.run_budget.shape[0]}); got {x.shape[0]} and {y.shape[0]}."
+        )
+    tgt = _check_target(target)
+    fig, (ax0, ax1, ax2) = _three_axes(axes)
+    plt = _pyplot()
+    from matplotlib.colors import LogNorm
+
+    cmap_obj = plt.get_cmap(cmap)
+    c_lo, c_hi = float(result.compute.min()), float(result.compute.max())
+    norm = LogNorm(vmin=c_lo, vmax=c_hi if c_hi > c_lo else c_lo * 1.0001)
+
+    flagged_legend = False
+    for g, bud in enumerate(result.budgets):
+        colour = cmap_obj(norm(bud.compute))
+        sel = result.run_budget == g
+        ok = bud.status is IsoFLOPStatus.OK
+        label = f"{_fmt_c(bud.compute)} FLOPs" + ("" if ok else f" ({bud.status.name})")
+        runs = ax0.scatter(
+            x[sel],
+            y[sel],
+            s=18,
+            c=[colour] if ok else "none",
+            edgecolors=[colour],
+            linewidths=1.0,
+            label=label,
+        )
+        runs.set_gid("runs" if ok else "runs-flagged")
+        c0, c1, c2 = bud.coefficients
+        if np.any(sel) and math.isfinite(c2):
+            lx = np.log(x[sel])
+            pad = 0.1 * float(np.ptp(lx))
+            xs = np.linspace(float(lx.min()) - pad, float(lx.max()) + pad, 100)
+            (curve,) = ax0.plot(
+                np.exp(xs),
+                c0 + c1 * xs + c2 * xs * xs,
+                color=colour,
+                lw=1.0,
+                ls="-" if ok else "--",
+            )
+            curve.set_gid("parabola" if ok else "parabola-flagged")
+        if math.isfinite(bud.loss):
+            v = bud.n_params if result.against == "n_params" else bud.n_tokens
+            vert = ax0.scatter(
+                [v],
+                [bud.loss],
+                marker="o" if ok else "X",
+                s=40 if ok else 60,
+                color="black" if ok else "tab:red",
+                zorder=4,
+                label=None if ok or flagged_legend else "flagged vertex",
+            )
+            vert.set_gid("vertex" if ok else "vertex-flagged")
+            flagged_legend = flagged_legend or not ok
+    ax0.set_xscale("log")
+    ax0.set_xlabel(x_label)
+    ax0.set_ylabel(_LABEL_LOSS)
+    ax0.set_title("IsoFLOP profiles")
+    ax0.legend(fontsize="x-small", loc="upper right")
+
+    ok_mask = np.array([b.status is IsoFLOPStatus.OK for b in result.budgets], dtype=bool)
+    finite = np.isfinite(result.n_params) & np.isfinite(result.n_tokens)
+    grid = _log_range(result.compute, tgt)
+    for ax, values, law, sym, ylabel in (
+        (ax1, result.n_params, result.n_params_law, "$N_{opt}$", _LABEL_N),
+        (ax2, result.n_tokens, result.n_tokens_law, "$D_{opt}$", _LABEL_D),
+    ):
+        good = finite & ok_mask
+        bad = finite & ~ok_mask
+        pts = ax.scatter(
+            result.compute[good],
+            values[good],
+            s=30,
+            color="black",
+            zorder=3,
+            label="IsoFLOP vertices",
+        )
+        pts.set_gid("vertices")
+        if bad.any():
+            pts_bad = ax.scatter(
+                result.compute[bad],
+                values[bad],
+                s=40,
+                marker="X",
+                color="tab:red",
+                zorder=3,
+                label="flagged vertices" + ("" if not result.used[bad].any() else " (used)"),
+            )
+            pts_bad.set_gid("vertices-flagged")
+        if law is not None:
+            ax.plot(
+                grid,
+                law(grid),
+                color="tab:blue",
+                lw=1.5,
+                label=_power_law_label(sym, law.coefficient, law.exponent),
+            )
+            if tgt is not None:
+                ax.scatter(
+                    [tgt],
+                    law([tgt]),
+                    marker="*",
+                    s=120,
+                    color="tab:blue",
+                    zorder=4,
+                    label=f"{sym}({_fmt_c(tgt)}) = {float(law([tgt])[0]):.3g}",
+                )
+        if tgt is not None:
+            ax.axvline(tgt, color="tab:gray", ls=":", lw=1.0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(_LABEL_C)
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="upper left", fontsize="small")
+    ax1.set_title("Optimal parameters")
+    ax2.set_title("Optimal tokens")
+    return fig
+
+
+# ---------------------------------------------------------------------- Figure 4
+def plot_contours(
+    law: ChinchillaLaw | ParametricFit,
+    *,
+    space: Literal["compute", "tokens"] = "compute",
+    compute_range: tuple[float, float] = (1e18, 1e25),
+    n_params_range: tuple[float, float] = (1e7, 1e12),
+    n_tokens_range: tuple[float, float] = (1e9, 1e14),
+    budgets: ArrayLike | None = (1e19, 1e21, 1e23),
+    levels: int | ArrayLike = 12,
+    flops_per_param_token: float = 6.0,
+    n_grid: int = 200,
+    ax: Axes | None = None,
+    cmap: str = "viridis",
+    colorbar: bool = True,
+) -> Axes:
+    r"""Hoffmann et al. (2022) Figure 4: iso-loss contours and the efficient frontier.
+
+    With ``space="compute"`` the axes are ``(C, N)`` and the loss is
+    ``L(N, C / (6 N))``; IsoFLOP slices are vertical dashed lines. With
+    ``space="tokens"`` the axes are ``(N, D)``; IsoFLOP slices are the dashed
+    lines ``D = C / (6 N)``. In both the efficient frontier
+    ``(N_opt(C), D_opt(C))`` of the closed form is drawn, and the optimum on
+    each slice is marked.
+
+    Parameters
+    ----------
+    law : ChinchillaLaw or ParametricFit
+        The law (a fit is drawn through its ``law``).
+    space : {"compute", "tokens"}, default "compute"
+        ``(C, N)`` as in the paper's left panel, or ``(N, D)``.
+    compute_range : (float, float), default (1e18, 1e25)
+        FLOPs on the x axis (``space="compute"``) and the extent of the
+        frontier (``C = k N D``, ``k = flops_per_param_token``).
+    n_params_range : (float, float), default (1e7, 1e12)
+        Parameters on the y axis (``"compute"``) or x axis (``"tokens"``).
+    n_tokens_range : (float, float), default (1e9, 1e14)
+        Tokens on the y axis (``space="tokens"`` only).
+    budgets : array_like or None, default (1e19, 1e21, 1e23)
+        FLOP budgets of the IsoFLOP slices; ``None`` or empty for none.
+    levels : int or array_like, default 12
+        Number of contour levels, spaced geometrically in the reducible loss
+        ``L - E``, or the loss values themselves.
+    flops_per_param_token : float, default 6.0
+        ``k`` of ``C = k N D``.
+    n_grid : int, default 200
+        Grid points per axis.
+    ax : Axes, optional
+        Where to draw; by default a new figure.
+    cmap : str, default "viridis"
+        Colormap of the contours.
+    colorbar : bool, default True
+        Add a colour bar for the loss.
+
+    Returns
+    -------
+    Axes
+
+    References
+    ----------
+    Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models",
+    arXiv:2203.15556, Sec. 3.3 and Figure 4.
+    """
+    if isinstance(law, ParametricFit):
+        law = law.law
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"`law` must be a ChinchillaLaw or ParametricFit; got {_describe(law)}.")
+    as_choice(space, "space", ("compute", "tokens"))
+    c_lo, c_hi = _positive_pair(compute_range, "compute_range")
+    n_lo, n_hi = _positive_pair(n_params_range, "n_params_range")
+    d_lo, d_hi = _positive_pair(n_tokens_range, "n_tokens_range")
+    k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
+    n_grid = as_int(n_grid, "n_grid", minimum=2)
+    slices = (
+        np.empty(0)
+        if budgets is None
+        else as_float_array(
+            np.atleast_1d(np.asarray(budgets, dtype=float)), "budgets", positive=True, min_size=0
+        )
+    )
+    ax = _new_axes(ax)
+
+    ns = np.geomspace(n_lo, n_hi, n_grid)
+    if space == "compute":
+        xs = np.geomspace(c_lo, c_hi, n_grid)
+        cc, nn = np.meshgrid(xs, ns)
+        z = law.loss(nn, cc / (k * nn))
+        xx, yy = cc, nn
+    else:
+        ds = np.geomspace(d_lo, d_hi, n_grid)
+        nn, dd = np.meshgrid(ns, ds)
+        z = law.loss(nn, dd)
+        xx, yy = nn, dd
+
+    if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool):
+        count = as_int(levels, "levels", minimum=2)
+        excess = z - law.E
+        # geometric in L - E, up to the 80th percentile: the far corners of the
+        # grid (huge models on few tokens) would otherwise take every level
+        top = float(np.quantile(excess, 0.8))
+        lev = law.E + np.geomspace(float(excess.min()), top, count)
+    else:
+        lev = np.unique(as_float_array(levels, "levels", positive=True, min_size=1))
+    cs = ax.contour(xx, yy, z, levels=lev, cmap=cmap, linewidths=0.9)
+    cs.set_gid("iso-loss")
+    ax.clabel(cs, fmt="%.3g", fontsize="x-small")
+    if colorbar:
+        fig = ax.get_figure(root=True)
+        assert fig is not None
+        cbar = fig.colorbar(cs, ax=ax, label=_LABEL_LOSS, format="%.3g")
+        cbar.ax.minorticks_off()
+
+    front_c = np.geomspace(c_lo, c_hi, 200)
+    front = law.optimal(front_c, flops_per_param_token=k)
+    label = "efficient frontier" + (f" ({law.name})" if law.name else "")
+    if space == "compute":
+        (fl,) = ax.plot(front.compute, front.n_params, color="tab:blue", lw=2.0, label=label)
+    else:
+        (fl,) = ax.plot(front.n_params, front.n_tokens, color="tab:blue", lw=2.0, label=label)
+    fl.set_gid("frontier")
+
+    if slices.size:
+        opt = law.optimal(slices, flops_per_param_token=k)
+        for i, c in enumerate(slices.tolist()):
+            slice_label = "IsoFLOP slices" if i == 0 else None
+            if space == "compute":
+                line = ax.axvline(c, color="tab:gray", ls="--", lw=1.0, label=slice_label)
+            else:
+                (line,) = ax.plot(
+                    ns, c / (k * ns), color="tab:gray", ls="--", lw=1.0, label=slice_label
+                )
+            line.set_gid("isoflop-slice")
+        if space == "compute":
+            mx, my = opt.compute, opt.n_params
+        else:
+            mx, my = opt.n_params, opt.n_tokens
+        marks = ax.scatter(
+            mx, my, marker="*", s=110, color="tab:red", zorder=4, label="optimum on slice"
+        )
+        marks.set_gid("slice-optima")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    if space == "compute":
+        ax.set_xlim(c_lo, c_hi)
+        ax.set_ylim(n_lo, n_hi)
+        ax.set_xlabel(_LABEL_C)
+        ax.set_ylabel(_LABEL_N)
+    else:
+        ax.set_xlim(n_lo, n_hi)
+        ax.set_ylim(d_lo, d_hi)
+        ax.set_xlabel(_LABEL_N)
+        ax.set_ylabel(_LABEL_D)
+    ax.set_title("Iso-loss contours" + (f": {law.name}" if law.name else ""))
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+# ---------------------------------------------------------------------- frontiers
+FrontierSource = ChinchillaLaw | ParametricFit | IsoFLOPResult | EnvelopeResult
+
+
+def _default_label(item: Any, i: int) -> str:
+    if isinstance(item, ChinchillaLaw):
+        return item.name or f"law {i}"
+    if isinstance(item, ParametricFit):
+        return item.law.name or "parametric fit (Approach 3)"
+    if isinstance(item, IsoFLOPResult):
+        return "IsoFLOP minima (Approach 2)"
+    return "envelope (Approach 1)"
+
+
+def _frontier_values(
+    item: Any, c: FloatArray, quantity: FrontierQuantity, k: float
+) -> FloatArray | None:
+    """``N_opt``, ``D_opt`` or ``D/N`` of one source at budgets ``c``; None if unavailable."""
+    if isinstance(item, ParametricFit):
+        item = item.law
+    if isinstance(item, ChinchillaLaw):
+        f = item.optimal(c, flops_per_param_token=k)
+        n, d = f.n_params, f.n_tokens
+    elif isinstance(item, (IsoFLOPResult, EnvelopeResult)):
+        if item.n_params_law is None or item.n_tokens_law is None:
+            return None
+        n, d = item.n_params_law(c), item.n_tokens_law(c)
+    else:
+        raise TypeError(
+            "`laws` entries must be ChinchillaLaw, ParametricFit, IsoFLOPResult or "
+            f"EnvelopeResult; got {_describe(item)}."
+        )
+    out: FloatArray
+    if quantity == "n_params":
+        out = n
+    elif quantity == "n_tokens":
+        out = d
+    else:
+        out = d / n
+    return out
+
+
+_BAND_FIELDS: dict[str, tuple[str, str]] = {
+    "n_params": ("n_params_low", "n_params_high"),
+    "n_tokens": ("n_tokens_low", "n_tokens_high"),
+    "tokens_per_param": ("tokens_per_param_low", "tokens_per_param_high"),
+}
+
+
+def _band_arrays(band: Any, quantity: FrontierQuantity, i: int) -> tuple[Any, Any, Any]:
+    low_name, high_name = _BAND_FIELDS[quantity]
+    missing = [f for f in ("compute", low_name, high_name) if not hasattr(band, f)]
+    if missing:
+        raise TypeError(
+            f"`bands[{i}]` must have attributes `compute`, `{low_name}`, `{high_name}` "
+            f"(a FrontierBand); got {_describe(band)} without {', '.join(missing)}."
+        )
+    c = as_float_array(band.compute, f"bands[{i}].compute", positive=True)
+    lo = as_float_array(getattr(band, low_name), f"bands[{i}].{low_name}", finite=False)
+    hi = as_float_array(getattr(band, high_name), f"bands[{i}].{high_name}", finite=False)
+    if not (c.shape == lo.shape == hi.shape):
+        raise ValueError(
+            f"`bands[{i}]` must have arrays of equal length; got {c.shape[0]}, "
+            f"{lo.shape[0]}, {hi.shape[0]}."
+        )
+    return c, lo, hi
+
+
+def plot_frontiers(
+    laws: Sequence[FrontierSource],
+    *,
+    compute: ArrayLike | None = None,
+    bands: Sequence[Any | None] | None = None,
+    labels: Sequence[str] | None = None,
+    quantity: FrontierQuantity = "n_params",
+    target: float | None = None,
+    flops_per_param_token: float = 6.0,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Compare compute-optimal frontiers of several laws and methods.
+
+    Draws ``N_opt(C)`` (or ``D_opt(C)``, or ``D_opt / N_opt``) for each entry of
+    ``laws``: preset or fitted laws through their closed form, IsoFLOP and
+    envelope results through their power laws. Bootstrap bands, when given,
+    are shaded in the matching colour.
+
+    Parameters
+    ----------
+    laws : sequence
+        Each a :class:`~chinchilla_laws.ChinchillaLaw`,
+        :class:`~chinchilla_laws.ParametricFit`,
+        :class:`~chinchilla_laws.IsoFLOPResult` or
+        :class:`~chinchilla_laws.envelope.EnvelopeResult`. An IsoFLOP result
+        without power laws is left out (with its band).
+    compute : array_like, optional
+        Budgets in FLOPs (``C = 6 N D`` for laws, ``k`` from
+        ``flops_per_param_token``). Default: 200 log-spaced values from 1e18
+        to 1e26.
+    bands : sequence, optional
+        One entry per entry of ``laws``, each ``None`` or an object with array
+        attributes ``compute``, ``n_params_low`` and ``n_params_high`` (for
+        ``quantity="n_tokens"``: ``n_tokens_low``/``n_tokens_high``; for
+        ``"tokens_per_param"``: ``tokens_per_param_low``/``_high``), such as the
+        bootstrap's ``FrontierBand``.
+    labels : sequence of str, optional
+        Legend labels; default the laws' names (or the method).
+    quantity : {"n_params", "n_tokens", "tokens_per_param"}, default "n_params"
+        What to draw against ``C``.
+    target : float, optional
+        A budget to mark (dotted line, and a marker on each frontier), e.g.
+        Gopher's ``5.76e23``.
+    flops_per_param_token : float, default 6.0
+        ``k`` of ``C = k N D`` for the closed-form laws.
+    ax : Axes, optional
+        Where to draw; by default a new figure.
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from chinchilla_laws import PRESETS
+    >>> from chinchilla_laws.plot import plot_frontiers
+    >>> ax = plot_frontiers(list(PRESETS.values()), target=5.76e23)  # doctest: +SKIP
+    """
+    if isinstance(laws, (str, bytes)) or not isinstance(laws, Sequence):
+        raise TypeError(f"`laws` must be a sequence of laws or results; got {_describe(laws)}.")
+    items = list(laws)
+    if not items:
+        raise ValueError("`laws` must hold at least one law or result; got 0.")
+    as_choice(quantity, "quantity", tuple(_BAND_FIELDS))
+    if labels is not None:
+        if isinstance(labels, str) or len(labels) != len(items):
+            raise ValueError(
+                f"`labels` must hold one string per entry of `laws` ({len(items)}); "
+                f"got {_describe(labels)}."
+            )
+        names = [str(s) for s in labels]
+    else:
+        names = [_default_label(item, i) for i, item in enumerate(items)]
+    band_list: list[Any | None]
+    if bands is None:
+        band_list = [None] * len(items)
+    else:
+        if (
+            isinstance(bands, (str, bytes))
+            or not isinstance(bands, Sequence)
+            or len(bands) != len(items)
+        ):
+            raise ValueError(
+                f"`bands` must hold one entry (or None) per entry of `laws` ({len(items)}); "
+                f"got {_describe(bands)}."
+            )
+        band_list = list(bands)
+    c = (
+        np.geomspace(1e18, 1e26, 200)
+        if compute is None
+        else as_float_array(
+            np.atleast_1d(np.asarray(compute, dtype=float)), "compute", positive=True
+        )
+    )
+    k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
+    tgt = _check_target(target)
+    ax = _new_axes(ax)
+    plt = _pyplot()
+    colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    styles = ("-", "--", "-.", ":")
+    for i, (item, name, band) in enumerate(zip(items, names, band_list, strict=True)):
+        values = _frontier_values(item, c, quantity, k)
+        if values is None:
+            continue
+        colour = colours[i % len(colours)]
+        (line,) = ax.plot(
+            c, values, color=colour, ls=styles[(i // len(colours)) % 4], lw=1.6, label=name
+        )
+        line.set_gid("frontier")
+        if band is not None:
+            bc, lo, hi = _band_arrays(band, quantity, i)
+            fill = ax.fill_between(bc, lo, hi, color=colour, alpha=0.2, lw=0)
+            fill.set_gid("band")
+        if tgt is not None:
+            at = _frontier_values(item, np.array([tgt]), quantity, k)
+            assert at is not None
+            ax.scatter([tgt], at, color=colour, marker="o", s=30, zorder=4)
+    if tgt is not None:
+        ax.axvline(tgt, color="tab:gray", ls=":", lw=1.0, label=f"C = {_fmt_c(tgt)}")
+    ylabels = {
+        "n_params": "Optimal parameters $N_{opt}$",
+        "n_tokens": "Optimal tokens $D_{opt}$",
+        "tokens_per_param": "Tokens per parameter $D_{opt}/N_{opt}$",
+    }
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(_LABEL_C)
+    ax.set_ylabel(ylabels[quantity])
+    ax.set_title("Compute-optimal frontiers")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
