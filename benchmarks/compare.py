@@ -62,16 +62,16 @@ def best_of(fn, repeat: int = 3) -> float:
 def cold_start_seconds() -> tuple[float, float]:
     """First fit in a fresh process with an empty JIT cache, then in a second process."""
     code = textwrap.dedent(
-        """
+        f"""
         import time
         t0 = time.perf_counter()
         import chinchilla_laws as cl
         import sys
-        sys.path.insert(0, {!r})
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
         from benchmarks._data import epoch240
         cl.fit_parametric(*epoch240(), warn=False)
         print(time.perf_counter() - t0)
-        """.format(str(Path(__file__).resolve().parent))
+        """
     )
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
