@@ -9,16 +9,16 @@ new figure) and returns the :class:`~matplotlib.axes.Axes` it drew on, or the
 :class:`~matplotlib.figure.Figure` for the three-panel figures. Budgets follow
 the convention ``C = 6 N D`` unless a result says otherwise.
 
-=====================  ====================================================
-:func:`plot_envelope`  Figure 2: training curves, their envelope, and the
-                       power laws ``N_opt(C)``, ``D_opt(C)`` (Approach 1)
-:func:`plot_isoflop`   Figure 3: IsoFLOP valleys, parabolas and vertices, and
-                       the power laws through the vertices (Approach 2)
-:func:`plot_contours`  Figure 4: iso-loss contours of a law with its
-                       efficient frontier and IsoFLOP slices (Approach 3)
-:func:`plot_frontiers` ``N_opt(C)`` (or ``D_opt``, ``D/N``) of several laws
-                       and methods, with optional bootstrap bands
-=====================  ====================================================
+======================  ===================================================
+:func:`plot_envelope`   Figure 2: training curves, their envelope, and the
+                        power laws ``N_opt(C)``, ``D_opt(C)`` (Approach 1)
+:func:`plot_isoflop`    Figure 3: IsoFLOP valleys, parabolas and vertices,
+                        and the power laws through the vertices (Approach 2)
+:func:`plot_contours`   Figure 4: iso-loss contours of a law with its
+                        efficient frontier and IsoFLOP slices (Approach 3)
+:func:`plot_frontiers`  ``N_opt(C)`` (or ``D_opt``, ``D/N``) of several laws
+                        and methods, with optional bootstrap bands
+======================  ===================================================
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def plot_envelope(
     Parameters
     ----------
     run_id, n_params, n_tokens, loss : array_like, shape (n_rows,)
-        The long-form training curves passed to :func:`~chinchilla_laws.envelope.envelope`.
+        The long-form training curves passed to :func:`~chinchilla_laws.envelope`.
         Curves are drawn as logged (unsmoothed); FLOPs are ``C = f D`` with ``f``
         each run's FLOPs per token from ``result`` (``6 N`` by default, i.e.
         ``C = 6 N D``).
@@ -300,7 +300,7 @@ def plot_isoflop(
     Parameters
     ----------
     n_params, loss : array_like, shape (n_runs,)
-        The runs passed to :func:`~chinchilla_laws.isoflop.isoflop_minima`, in
+        The runs passed to :func:`~chinchilla_laws.isoflop_minima`, in
         the same order (``result.run_budget`` maps each run to its budget).
     result : IsoFLOPResult
         The IsoFLOP fit of these runs.
@@ -710,7 +710,7 @@ def plot_frontiers(
         Each a :class:`~chinchilla_laws.ChinchillaLaw`,
         :class:`~chinchilla_laws.ParametricFit`,
         :class:`~chinchilla_laws.IsoFLOPResult` or
-        :class:`~chinchilla_laws.envelope.EnvelopeResult`. An IsoFLOP result
+        :class:`~chinchilla_laws.EnvelopeResult`. An IsoFLOP result
         without power laws is left out (with its band).
     compute : array_like, optional
         Budgets in FLOPs (``C = 6 N D`` for laws, ``k`` from

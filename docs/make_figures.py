@@ -1,0 +1,119 @@
+"""Render the documentation figures into ``docs/_static/`` as PNG.
+
+Run from the repository root (needs the ``plot`` extra)::
+
+    python docs/make_figures.py
+
+Synthetic data come from :mod:`chinchilla_laws.datasets` with fixed seeds. The
+frontier figure also uses the Epoch AI reconstruction of Hoffmann et al.'s
+Figure 4 data when ``../shared/data/chinchilla_epoch_reconstruction.csv`` (next to
+the checkout) exists; the data are not shipped with the package.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import chinchilla_laws as cl
+from chinchilla_laws.datasets import synthetic_curves, synthetic_sweep
+from chinchilla_laws.plot import plot_contours, plot_envelope, plot_frontiers, plot_isoflop
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "_static"
+EPOCH_CSV = HERE.parents[1] / "shared" / "data" / "chinchilla_epoch_reconstruction.csv"
+GOPHER = 5.76e23
+DPI = 90
+
+
+def save(fig: matplotlib.figure.Figure, name: str) -> None:
+    path = OUT / name
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    print(f"wrote {path.relative_to(HERE.parent)} ({path.stat().st_size / 1024:.0f} KiB)")
+
+
+def epoch_data() -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(N, D, loss) of the 240-point Epoch set (D = C / 6N, 5 highest losses dropped)."""
+    if not EPOCH_CSV.is_file():
+        return None
+    with open(EPOCH_CSV, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    n = np.array([float(r["Model Size"]) for r in rows])
+    c = np.array([float(r["Training FLOP"]) for r in rows])
+    loss = np.array([float(r["loss"]) for r in rows])
+    keep = loss < np.sort(loss)[-5]
+    return n[keep], c[keep] / (6.0 * n[keep]), loss[keep]
+
+
+def figure_envelope() -> None:
+    curves = synthetic_curves(rng=0)
+    res = cl.envelope(
+        curves.run_id,
+        curves.n_params,
+        curves.n_tokens,
+        curves.loss,
+        schedule_end=curves.schedule_end,
+    )
+    fig = plot_envelope(
+        curves.run_id, curves.n_params, curves.n_tokens, curves.loss, res, target=GOPHER
+    )
+    save(fig, "envelope.png")
+
+
+def figure_isoflop() -> None:
+    sweep = synthetic_sweep(law=cl.BESIROGLU_2024, noise=0.004, rng=1)
+    # one extra budget sampled only above its optimum: a flagged (unbracketed) vertex
+    c_extra = 3e21
+    n_extra = cl.BESIROGLU_2024.optimal(c_extra).n_params[0] * np.exp(np.linspace(0.4, 2.0, 7))
+    d_extra = c_extra / (6.0 * n_extra)
+    n = np.concatenate([sweep.n_params, n_extra])
+    d = np.concatenate([sweep.n_tokens, d_extra])
+    loss = np.concatenate([sweep.loss, cl.BESIROGLU_2024.loss(n_extra, d_extra)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cl.IsoFLOPWarning)
+        res = cl.isoflop_minima(n, d, loss)
+    save(plot_isoflop(n, loss, res, target=GOPHER), "isoflop.png")
+
+
+def figure_contours(law: cl.ChinchillaLaw) -> None:
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(13.0, 5.0), layout="constrained")
+    budgets = [1e19, 1e21, GOPHER]
+    plot_contours(law, budgets=budgets, ax=ax0, compute_range=(1e18, 1e26))
+    plot_contours(law, space="tokens", budgets=budgets, ax=ax1, colorbar=False)
+    save(fig, "contours.png")
+
+
+def figure_frontiers(fit: cl.ParametricFit | None) -> None:
+    items: list[cl.ChinchillaLaw | cl.ParametricFit] = list(cl.PRESETS.values())
+    bands: list[object | None] = [None] * len(items)
+    data = epoch_data()
+    if fit is not None and data is not None:
+        boot = cl.bootstrap_parametric(*data, n_resamples=200, rng=0, fit=fit)
+        items.append(fit.law.with_name("this package, Epoch data (95% bootstrap band)"))
+        bands.append(boot.frontier(np.geomspace(1e18, 1e26, 100)))
+    ax = plot_frontiers(items, bands=bands, target=GOPHER)
+    ax.figure.set_size_inches(7.0, 5.0)
+    save(ax.figure, "frontiers.png")
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    data = epoch_data()
+    fit = cl.fit_parametric(*data) if data is not None else None
+    figure_envelope()
+    figure_isoflop()
+    figure_contours(fit.law.with_name("fit to the Epoch data") if fit else cl.BESIROGLU_2024)
+    figure_frontiers(fit)
+
+
+if __name__ == "__main__":
+    main()
