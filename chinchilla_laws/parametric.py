@@ -81,6 +81,11 @@ class FitStatus(Enum):
         "the parameters may be inaccurate"
     )
     NO_START_CONVERGED = "no start converged; the result is the lowest objective seen"
+    NONPHYSICAL_OPTIMUM = (
+        "the lowest objective was reached with a non-positive exponent (alpha or beta "
+        "<= 0); the result is the best start with positive exponents, and the data "
+        "probably do not constrain the law"
+    )
 
 
 def paper_grid() -> FloatArray:
@@ -392,6 +397,24 @@ def _prepare(
     log_d = np.log(d)
     scaling = _Scaling.from_data(log_n, log_d)
     x, y = scaling.standardise(log_n, log_d)
+    active = w > 0
+    for name, col in (("n_params", x), ("n_tokens", y)):
+        if np.ptp(col[active]) == 0:
+            raise ValueError(
+                f"`{name}` must take at least two distinct values; got one for every point: "
+                "its exponent cannot be fitted."
+            )
+    # log N and log D on one line (e.g. every run at the same tokens per parameter):
+    # A/N^alpha and B/D^beta cannot be told apart
+    xa = x[active] - x[active].mean()
+    ya = y[active] - y[active].mean()
+    corr = float(xa @ ya / math.sqrt(float(xa @ xa) * float(ya @ ya)))
+    if abs(corr) > 1.0 - 1e-9:
+        raise ValueError(
+            "`n_params` and `n_tokens` lie on one line in log space (correlation "
+            f"{corr:.12f}), e.g. all runs use one tokens-per-parameter ratio; the N and D "
+            "terms of the law cannot be told apart. Add runs at other ratios."
+        )
     return _Prepared(
         x=x, y=y, logl=np.log(lo), weights=w, scaling=scaling, delta=dl, reduction=red, n=size
     )
@@ -549,12 +572,20 @@ def _assemble(
         raise FloatingPointError(
             "the objective is not finite at any start; check `starts` and the data scale."
         )
+    theta_end = data.scaling.to_theta(res.u)
+    physical = (theta_end[:, 3] > 0) & (theta_end[:, 4] > 0) & np.isfinite(f)
+    if not physical.any():
+        raise FloatingPointError(
+            "every start ended with a non-positive exponent (alpha or beta <= 0): the data "
+            "do not constrain the law. Check that N and D both vary independently."
+        )
+    nonphysical = not physical[int(np.argmin(f))]
+    f = np.where(physical, f, np.inf)
     best = int(np.argmin(f))
     f_best = float(f[best])
     converged = status == StartStatus.CONVERGED
     # starts that reached the same optimum (same end point, same objective); among
     # them prefer a converged, interior one
-    theta_end = data.scaling.to_theta(res.u)
     close = np.all(
         np.abs(theta_end - theta_end[best]) <= 1e-4 * (1.0 + np.abs(theta_end[best])), axis=1
     )
@@ -570,7 +601,9 @@ def _assemble(
     outside = bool(np.any((theta_best < lo) | (theta_best > hi)) and theta0.shape[0] > 1)
     on_boundary = bool((boundary[ties].all() and boundary.any()) or outside)
     n_conv = int(converged.sum())
-    if converged[best]:
+    if nonphysical:
+        fit_status = FitStatus.NONPHYSICAL_OPTIMUM
+    elif converged[best]:
         fit_status = FitStatus.SUCCESS
     elif n_conv == 0:
         fit_status = FitStatus.NO_START_CONVERGED

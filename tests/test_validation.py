@@ -9,7 +9,7 @@ import chinchilla_laws as cl
 from chinchilla_laws.parametric import objective
 
 N = np.geomspace(1e8, 1e10, 8)
-D = np.geomspace(2e9, 2e11, 8)
+D = np.geomspace(2e9, 2e11, 8)[[3, 0, 6, 1, 7, 2, 5, 4]]  # not collinear with N
 L = cl.HOFFMANN_2022_TEX.loss(N, D)
 
 
@@ -176,3 +176,26 @@ def test_power_law_standard_errors() -> None:
     exact = cl.fit_power_law(c, 0.3 * c**0.5)
     assert exact.exponent == pytest.approx(0.5, rel=1e-12)
     assert exact.coefficient == pytest.approx(0.3, rel=1e-9)
+
+
+def test_collinear_n_and_d_are_rejected() -> None:
+    # every run at 20 tokens per parameter: the N and D terms cannot be separated
+    with pytest.raises(ValueError, match="lie on one line in log space"):
+        cl.fit_parametric(N, 20 * N, L)
+
+
+def test_constant_n_is_rejected() -> None:
+    with pytest.raises(ValueError, match="`n_params` must take at least two distinct values"):
+        cl.fit_parametric(np.full(8, 1e9), D, L)
+
+
+@pytest.mark.filterwarnings("ignore::chinchilla_laws.GridBoundaryWarning")
+def test_nonphysical_optimum_is_flagged() -> None:
+    n, d = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 1e10, 6), np.geomspace(1e9, 1e11, 6)))
+    # loss that *grows* with D: the lowest objective needs beta < 0
+    loss = 2.0 + 100.0 / n**0.3 + 0.05 * (d / 1e9) ** 0.3
+    with pytest.warns(cl.ConvergenceWarning, match="non-positive exponent"):
+        fit = cl.fit_parametric(n, d, loss, starts=cl.paper_grid()[::7])
+    assert fit.status is cl.FitStatus.NONPHYSICAL_OPTIMUM
+    assert not fit.success
+    assert fit.law.alpha > 0 and fit.law.beta > 0
