@@ -430,7 +430,7 @@ def lbfgs_advance(
     return f, status
 
 
-@_pjit
+@_jit
 def lbfgs_start_batch(
     U: np.ndarray,
     G: np.ndarray,
@@ -461,8 +461,7 @@ def lbfgs_start_batch(
         FHIST[j, m + 1] = 1.0
 
 
-@_pjit
-def lbfgs_round(
+def _lbfgs_round(
     active: np.ndarray,
     U: np.ndarray,
     G: np.ndarray,
@@ -508,6 +507,13 @@ def lbfgs_round(
         )
         F[j] = f
         STATUS[j] = st
+
+
+lbfgs_round = _pjit(_lbfgs_round)
+"""Parallel :func:`_lbfgs_round`, for batches large enough to amortise the thread launch."""
+
+lbfgs_round_serial = _jit(_lbfgs_round)
+"""Serial :func:`_lbfgs_round` (``prange`` runs as ``range``), for a few active runs."""
 
 
 @_pjit

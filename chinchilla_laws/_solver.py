@@ -16,6 +16,9 @@ import numpy as np
 from . import _kernels as K
 from ._typing import FloatArray, IntArray
 
+PARALLEL_MIN = 16
+"""Active runs below which a round runs serially (a thread launch costs milliseconds)."""
+
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
@@ -83,7 +86,8 @@ def solve_batch(
     step = options.round_iters if options.abandon else options.max_iter
     while active.size:
         until += step
-        K.lbfgs_round(
+        run_round = K.lbfgs_round if active.size >= PARALLEL_MIN else K.lbfgs_round_serial
+        run_round(
             active,
             U,
             G,
