@@ -163,3 +163,19 @@ def as_rng(rng: Any) -> np.random.Generator:
         "`rng` must be None, an integer seed, a numpy SeedSequence or a numpy Generator; "
         f"got {_describe(rng)}."
     )
+
+
+def as_positive_array(value: ArrayLike, name: str) -> FloatArray:
+    """A positive finite float64 array of any shape (0-d for scalars)."""
+    if isinstance(value, (str, bytes)):
+        as_float_array(value, name)  # raises the TypeError of the house template
+    if value is None:  # numpy would turn it into NaN
+        raise TypeError(f"`{name}` must be an array of numbers; got {_describe(value)}.")
+    try:
+        shape = np.shape(value)
+    except ValueError:
+        raise ValueError(
+            f"`{name}` must be a rectangular array of numbers; got a ragged sequence."
+        ) from None
+    flat = as_float_array(np.reshape(np.asarray(value), -1), name, positive=True)
+    return flat.reshape(shape)

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._typing import FloatArray
-from ._validation import _describe, as_choice, as_float_array, as_int, as_positive_scalar
+from ._validation import _describe, as_choice, as_int, as_positive_array, as_positive_scalar
 
 __all__ = [
     "FLOPS_VARIANTS",
@@ -68,22 +68,6 @@ def _variant(value: Any) -> FlopsVariant:
 
 
 # ---------------------------------------------------------------------------- C = 6 N D
-def _as_positive(value: ArrayLike, name: str) -> FloatArray:
-    """A positive finite float64 array of any shape (0-d for scalars)."""
-    if isinstance(value, (str, bytes)):
-        as_float_array(value, name)  # raises the TypeError of the house template
-    if value is None:  # numpy would turn it into NaN
-        raise TypeError(f"`{name}` must be an array of numbers; got {_describe(value)}.")
-    try:
-        shape = np.shape(value)
-    except ValueError:
-        raise ValueError(
-            f"`{name}` must be a rectangular array of numbers; got a ragged sequence."
-        ) from None
-    flat = as_float_array(np.reshape(np.asarray(value), -1), name, positive=True)
-    return flat.reshape(shape)
-
-
 def _broadcast(a: FloatArray, a_name: str, b: FloatArray, b_name: str) -> None:
     try:
         np.broadcast_shapes(a.shape, b.shape)
@@ -143,8 +127,8 @@ def compute_6nd(
     >>> compute_6nd([1e9, 2e9], 20e9)
     array([1.2e+20, 2.4e+20])
     """
-    n = _as_positive(n_params, "n_params")
-    d = _as_positive(n_tokens, "n_tokens")
+    n = as_positive_array(n_params, "n_params")
+    d = as_positive_array(n_tokens, "n_tokens")
     k = _as_k(flops_per_param_token)
     _broadcast(n, "n_params", d, "n_tokens")
     out: FloatArray = np.asarray(k * n * d, dtype=np.float64)
@@ -180,8 +164,8 @@ def tokens_from_compute(
     >>> print(f"{float(tokens_from_compute(5.76e23, 70e9)):.4g}")
     1.371e+12
     """
-    c = _as_positive(compute, "compute")
-    n = _as_positive(n_params, "n_params")
+    c = as_positive_array(compute, "compute")
+    n = as_positive_array(n_params, "n_params")
     k = _as_k(flops_per_param_token)
     _broadcast(c, "compute", n, "n_params")
     out: FloatArray = np.asarray(c / (k * n), dtype=np.float64)
@@ -217,8 +201,8 @@ def params_from_compute(
     >>> print(f"{float(params_from_compute(5.88e23, 1.4e12)):.4g}")
     7e+10
     """
-    c = _as_positive(compute, "compute")
-    d = _as_positive(n_tokens, "n_tokens")
+    c = as_positive_array(compute, "compute")
+    d = as_positive_array(n_tokens, "n_tokens")
     k = _as_k(flops_per_param_token)
     _broadcast(c, "compute", d, "n_tokens")
     out: FloatArray = np.asarray(c / (k * d), dtype=np.float64)

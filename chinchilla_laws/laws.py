@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._typing import FloatArray, readonly
-from ._validation import _describe, as_float_array
+from ._validation import _describe, as_float_array, as_positive_array, as_positive_scalar
 
 __all__ = [
     "BESIROGLU_2024",
@@ -184,11 +184,8 @@ class ChinchillaLaw:
     # ------------------------------------------------------------------ evaluation
     def loss(self, n_params: ArrayLike, n_tokens: ArrayLike) -> FloatArray:
         """The loss ``E + A/N**alpha + B/D**beta`` (broadcasting ``N`` against ``D``)."""
-        n = np.asarray(n_params, dtype=np.float64)
-        d = np.asarray(n_tokens, dtype=np.float64)
-        for name, arr in (("n_params", n), ("n_tokens", d)):
-            if not np.all(np.isfinite(arr) & (arr > 0)):
-                raise ValueError(f"`{name}` must contain only positive finite values.")
+        n = as_positive_array(n_params, "n_params")
+        d = as_positive_array(n_tokens, "n_tokens")
         out: FloatArray = np.asarray(
             self.E + self.A * np.power(n, -self.alpha) + self.B * np.power(d, -self.beta),
             dtype=np.float64,
@@ -271,12 +268,7 @@ class ChinchillaLaw:
 
 
 def _check_k(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"`flops_per_param_token` must be a real number; got {_describe(value)}.")
-    k = float(value)
-    if not (math.isfinite(k) and k > 0):
-        raise ValueError(f"`flops_per_param_token` must be a finite positive number; got {k!r}.")
-    return k
+    return as_positive_scalar(value, "flops_per_param_token")
 
 
 HOFFMANN_2022_PRINTED = ChinchillaLaw(
