@@ -37,11 +37,11 @@ class SolverOptions:
     max_iter: int = 1000
     gtol: float = 1e-9
     ftol: float = 0.0
-    round_iters: int = 3
+    round_iters: int = 2
     abandon: bool = True
-    abandon_after: int = 6
+    abandon_after: int = 4
     abandon_gap: float = 0.05
-    abandon_progress: float = 0.02
+    abandon_progress: float = 0.005
 
 
 def solve_batch(

@@ -496,8 +496,8 @@ def fit_parametric(
     problem badly conditioned (condition number about 1e11 on Chinchilla's data).
 
     Each start runs L-BFGS (memory 10) with a strong-Wolfe line search. Starts
-    advance in rounds of a few iterations; a start that after 6 iterations is
-    more than 5 % above the batch's best objective and gained less than 2 % of
+    advance in rounds of two iterations; a start that after 4 iterations is
+    more than 5 % above the batch's best objective and gained less than 0.5 % of
     that gap in its last round is *abandoned* (status ``ABANDONED``): on this
     problem such starts sit on plateaus where one term of the law is numerically
     dead, and following them costs most of the run time for nothing.
