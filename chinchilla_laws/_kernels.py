@@ -461,7 +461,55 @@ def lbfgs_start_batch(
         FHIST[j, m + 1] = 1.0
 
 
-def _lbfgs_round(
+@_jit
+def _advance_run(
+    j: int,
+    U: np.ndarray,
+    G: np.ndarray,
+    F: np.ndarray,
+    SH: np.ndarray,
+    YH: np.ndarray,
+    RHO: np.ndarray,
+    FHIST: np.ndarray,
+    STATE: np.ndarray,
+    STATUS: np.ndarray,
+    weight_sets: np.ndarray,
+    weight_index: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    logl: np.ndarray,
+    delta: float,
+    until_iter: int,
+    max_iter: int,
+    gtol: float,
+    ftol: float,
+) -> None:
+    """Advance run ``j`` of a batch (state in the batch arrays) by :func:`lbfgs_advance`."""
+    f, st = lbfgs_advance(
+        U[j],
+        G[j],
+        F[j],
+        SH[j],
+        YH[j],
+        RHO[j],
+        FHIST[j],
+        STATE[j],
+        x,
+        y,
+        logl,
+        weight_sets[weight_index[j]],
+        delta,
+        until_iter,
+        max_iter,
+        gtol,
+        ftol,
+    )
+    F[j] = f
+    STATUS[j] = st
+
+
+@_pjit
+def lbfgs_round(
     active: np.ndarray,
     U: np.ndarray,
     G: np.ndarray,
@@ -483,37 +531,79 @@ def _lbfgs_round(
     gtol: float,
     ftol: float,
 ) -> None:
-    """Advance the runs listed in ``active`` by up to ``until_iter`` iterations, in parallel."""
+    """Advance the runs listed in ``active`` up to ``until_iter`` iterations, in parallel."""
     for q in nb.prange(active.shape[0]):
-        j = active[q]
-        f, st = lbfgs_advance(
-            U[j],
-            G[j],
-            F[j],
-            SH[j],
-            YH[j],
-            RHO[j],
-            FHIST[j],
-            STATE[j],
+        _advance_run(
+            active[q],
+            U,
+            G,
+            F,
+            SH,
+            YH,
+            RHO,
+            FHIST,
+            STATE,
+            STATUS,
+            weight_sets,
+            weight_index,
             x,
             y,
             logl,
-            weight_sets[weight_index[j]],
             delta,
             until_iter,
             max_iter,
             gtol,
             ftol,
         )
-        F[j] = f
-        STATUS[j] = st
 
 
-lbfgs_round = _pjit(_lbfgs_round)
-"""Parallel :func:`_lbfgs_round`, for batches large enough to amortise the thread launch."""
-
-lbfgs_round_serial = _jit(_lbfgs_round)
-"""Serial :func:`_lbfgs_round` (``prange`` runs as ``range``), for a few active runs."""
+@_jit
+def lbfgs_round_serial(
+    active: np.ndarray,
+    U: np.ndarray,
+    G: np.ndarray,
+    F: np.ndarray,
+    SH: np.ndarray,
+    YH: np.ndarray,
+    RHO: np.ndarray,
+    FHIST: np.ndarray,
+    STATE: np.ndarray,
+    STATUS: np.ndarray,
+    weight_sets: np.ndarray,
+    weight_index: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    logl: np.ndarray,
+    delta: float,
+    until_iter: int,
+    max_iter: int,
+    gtol: float,
+    ftol: float,
+) -> None:
+    """Serial :func:`lbfgs_round`, for a few active runs (a thread launch costs more)."""
+    for q in range(active.shape[0]):
+        _advance_run(
+            active[q],
+            U,
+            G,
+            F,
+            SH,
+            YH,
+            RHO,
+            FHIST,
+            STATE,
+            STATUS,
+            weight_sets,
+            weight_index,
+            x,
+            y,
+            logl,
+            delta,
+            until_iter,
+            max_iter,
+            gtol,
+            ftol,
+        )
 
 
 @_pjit
