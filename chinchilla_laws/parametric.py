@@ -421,7 +421,11 @@ def _prepare(
 
 
 def _boundary_mask(starts: FloatArray) -> BoolArray:
-    """Per start, whether it sits on the min/max of a coordinate with >= 3 levels."""
+    """Per start, whether it sits on the min/max of a coordinate with >= 3 levels.
+
+    Coordinates with fewer levels are not a grid axis (random or hand-picked
+    starts), so they define no boundary.
+    """
     on = np.zeros(starts.shape[0], dtype=bool)
     for k in range(N_THETA):
         col = starts[:, k]
@@ -598,7 +602,9 @@ def _assemble(
         best = int(np.flatnonzero(pick)[0])
     theta_best = theta_end[best]
     lo, hi = theta0.min(axis=0), theta0.max(axis=0)
-    outside = bool(np.any((theta_best < lo) | (theta_best > hi)) and theta0.shape[0] > 1)
+    # the grid's box, on the coordinates that are gridded (three or more levels)
+    gridded = np.array([np.unique(theta0[:, k]).size >= 3 for k in range(N_THETA)])
+    outside = bool(np.any(((theta_best < lo) | (theta_best > hi)) & gridded))
     on_boundary = bool((boundary[ties].all() and boundary.any()) or outside)
     n_conv = int(converged.sum())
     if nonphysical:
