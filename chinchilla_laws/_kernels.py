@@ -327,7 +327,6 @@ def lbfgs_advance(
     until_iter: int,
     max_iter: int,
     gtol: float,
-    ftol: float,
 ) -> tuple[float, int]:
     """Advance one L-BFGS run in place until iteration ``until_iter`` or termination.
 
@@ -336,9 +335,9 @@ def lbfgs_advance(
     n_hist)`` as int64 and ``f_hist[-1]`` holds ``gamma``.
 
     Termination: ``max|g| <= gtol`` (CONVERGED); ``max_iter`` (MAX_ITER); no
-    acceptable step even along ``-g`` (LINE_SEARCH_FAILED); a relative decrease
-    below ``ftol`` over the last ``HISTORY`` iterations with ``max|g| > gtol``
-    (LINE_SEARCH_FAILED: stalled). Returns ``(f, status)``.
+    acceptable step even along ``-g`` (LINE_SEARCH_FAILED). There is no
+    function-change stop: a run ends converged only on its gradient. Returns
+    ``(f, status)``.
     """
     m = HISTORY
     p = np.empty(N_PARAMS)
@@ -404,11 +403,14 @@ def lbfgs_advance(
         for k in range(N_PARAMS):
             sk = ut[k] - u[k]
             yk = gt[k] - g[k]
-            s_hist[head, k] = sk
-            y_hist[head, k] = yk
             sy += sk * yk
             yy += yk * yk
+        # store the pair only when it carries positive curvature: writing it first
+        # would overwrite the oldest live pair while keeping that pair's rho
         if sy > 1e-12 * yy and sy > 0.0:
+            for k in range(N_PARAMS):
+                s_hist[head, k] = ut[k] - u[k]
+                y_hist[head, k] = gt[k] - g[k]
             rho[head] = 1.0 / sy
             gamma = sy / yy
             head = (head + 1) % m
@@ -417,11 +419,6 @@ def lbfgs_advance(
             u[k] = ut[k]
             g[k] = gt[k]
         f = f_new
-        f_hist[it % (m + 1)] = f
-        f_old = f_hist[(it + 1) % (m + 1)]
-        if ftol > 0.0 and it > m and f_old - f <= ftol * abs(f):
-            status = CONVERGED if _inf_norm(g) <= gtol else LINE_SEARCH_FAILED
-            break
     state[0] = it
     state[1] = nfev
     state[2] = head
@@ -482,7 +479,6 @@ def _advance_run(
     until_iter: int,
     max_iter: int,
     gtol: float,
-    ftol: float,
 ) -> None:
     """Advance run ``j`` of a batch (state in the batch arrays) by :func:`lbfgs_advance`."""
     f, st = lbfgs_advance(
@@ -502,7 +498,6 @@ def _advance_run(
         until_iter,
         max_iter,
         gtol,
-        ftol,
     )
     F[j] = f
     STATUS[j] = st
@@ -529,7 +524,6 @@ def lbfgs_round(
     until_iter: int,
     max_iter: int,
     gtol: float,
-    ftol: float,
 ) -> None:
     """Advance the runs listed in ``active`` up to ``until_iter`` iterations, in parallel."""
     for q in nb.prange(active.shape[0]):
@@ -553,7 +547,6 @@ def lbfgs_round(
             until_iter,
             max_iter,
             gtol,
-            ftol,
         )
 
 
@@ -578,7 +571,6 @@ def lbfgs_round_serial(
     until_iter: int,
     max_iter: int,
     gtol: float,
-    ftol: float,
 ) -> None:
     """Serial :func:`lbfgs_round`, for a few active runs (a thread launch costs more)."""
     for q in range(active.shape[0]):
@@ -602,7 +594,6 @@ def lbfgs_round_serial(
             until_iter,
             max_iter,
             gtol,
-            ftol,
         )
 
 

@@ -36,7 +36,6 @@ class SolverOptions:
 
     max_iter: int = 1000
     gtol: float = 1e-9
-    ftol: float = 0.0
     round_iters: int = 2
     abandon: bool = True
     abandon_after: int = 4
@@ -107,11 +106,13 @@ def solve_batch(
             until,
             options.max_iter,
             options.gtol,
-            options.ftol,
         )
         running = active[STATUS[active] == K.RUNNING]
         if options.abandon and running.size:
-            finite = np.where(np.isfinite(F), F, np.inf)
+            # the group's best among physical end points (alpha, beta > 0): an optimum
+            # with a non-positive exponent is rejected later and must not set the bar
+            physical = np.isfinite(F) & (U[:, 3] > 0) & (U[:, 4] > 0)
+            finite = np.where(physical, F, np.inf)
             best = np.full(n_groups, np.inf)
             np.minimum.at(best, widx, finite)
             fb = best[widx[running]]
