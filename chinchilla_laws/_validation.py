@@ -48,14 +48,20 @@ def as_float_array(
         arr = np.asarray(value)
     except Exception as exc:  # pragma: no cover - exotic inputs
         raise TypeError(f"`{name}` must be an array of numbers; got {_describe(value)}.") from exc
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        # pandas/polars columns of numbers arrive as numeric dtypes; anything else is an error
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"`{name}` must be an array of real numbers; got {_describe(value)}."
-            ) from exc
+    if arr.dtype.kind in "USaV":
+        raise TypeError(
+            f"`{name}` must be an array of real numbers; got an array of dtype {arr.dtype}."
+        )
+    if arr.dtype == object:
+        # e.g. a pandas column of Python floats: every entry must be a real number
+        for item in arr.flat:
+            if isinstance(item, bool) or not isinstance(item, numbers.Real):
+                raise TypeError(
+                    f"`{name}` must be an array of real numbers; got {_describe(item)} in it."
+                )
+        arr = arr.astype(np.float64)
+    elif arr.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must be an array of real numbers; got dtype {arr.dtype}.")
     if arr.dtype.kind == "b":
         raise TypeError(f"`{name}` must be an array of real numbers; got booleans.")
     arr = np.ascontiguousarray(arr, dtype=np.float64)

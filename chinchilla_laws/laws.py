@@ -27,10 +27,24 @@ FLOPS_PER_PARAM_TOKEN = 6.0
 
 
 def _as_budget(value: ArrayLike, name: str) -> tuple[FloatArray, bool]:
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(
+            f"`{name}` must be a number or an array of numbers; got {_describe(value)}."
+        )
     arr = np.asarray(value)
     scalar = arr.ndim == 0
     out = as_float_array(np.atleast_1d(arr), name, positive=True)
     return out, scalar
+
+
+def _finite_or_raise(values: FloatArray, what: str, name: str) -> FloatArray:
+    """Closed-form results that overflow are a user-range problem, named as such."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"`{name}` is out of range: the {what} overflows float64 for "
+            f"{int(np.count_nonzero(~np.isfinite(values)))} entr(y/ies)."
+        )
+    return values
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -186,6 +200,13 @@ class ChinchillaLaw:
         """The loss ``E + A/N**alpha + B/D**beta`` (broadcasting ``N`` against ``D``)."""
         n = as_positive_array(n_params, "n_params")
         d = as_positive_array(n_tokens, "n_tokens")
+        try:
+            np.broadcast_shapes(n.shape, d.shape)
+        except ValueError:
+            raise ValueError(
+                f"`n_params` and `n_tokens` must broadcast together; got shapes {n.shape} "
+                f"and {d.shape}."
+            ) from None
         out: FloatArray = np.asarray(
             self.E + self.A * np.power(n, -self.alpha) + self.B * np.power(d, -self.beta),
             dtype=np.float64,
@@ -217,9 +238,12 @@ class ChinchillaLaw:
         This answers the paper's Table 3: ``C = k (N / G)^(1/a)`` and
         ``D = C / (k N)``, with ``k = flops_per_param_token``.
         """
-        n = as_float_array(np.atleast_1d(np.asarray(n_params)), "n_params", positive=True)
+        n, _ = _as_budget(n_params, "n_params")
         k = _check_k(flops_per_param_token)
-        c = k * np.exp((np.log(n) - math.log(self.G)) / self.a)
+        with np.errstate(over="ignore"):
+            c = _finite_or_raise(
+                k * np.exp((np.log(n) - math.log(self.G)) / self.a), "optimal budget", "n_params"
+            )
         d = c / (k * n)
         return Frontier(compute=c, n_params=n.copy(), n_tokens=d, loss=self.loss(n, d))
 
@@ -227,9 +251,12 @@ class ChinchillaLaw:
         self, n_tokens: ArrayLike, *, flops_per_param_token: float = 6.0
     ) -> Frontier:
         """The budget (and model size) for which ``n_tokens`` is compute-optimal."""
-        d = as_float_array(np.atleast_1d(np.asarray(n_tokens)), "n_tokens", positive=True)
+        d, _ = _as_budget(n_tokens, "n_tokens")
         k = _check_k(flops_per_param_token)
-        c = k * np.exp((np.log(d) + math.log(self.G)) / self.b)
+        with np.errstate(over="ignore"):
+            c = _finite_or_raise(
+                k * np.exp((np.log(d) + math.log(self.G)) / self.b), "optimal budget", "n_tokens"
+            )
         n = c / (k * d)
         return Frontier(compute=c, n_params=n, n_tokens=d.copy(), loss=self.loss(n, d))
 

@@ -199,3 +199,35 @@ def test_nonphysical_optimum_is_flagged() -> None:
     assert fit.status is cl.FitStatus.NONPHYSICAL_OPTIMUM
     assert not fit.success
     assert fit.law.alpha > 0 and fit.law.beta > 0
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (
+            lambda: cl.fit_parametric([str(v) for v in N], D, L),
+            TypeError,
+            "`n_params` must be an array of real",
+        ),
+        (lambda: cl.HOFFMANN_2022_TEX.optimal("1e21"), TypeError, "`compute` must be a number"),
+        (lambda: cl.HOFFMANN_2022_TEX.optimal(None), TypeError, "`compute` must be a number"),
+        (
+            lambda: cl.HOFFMANN_2022_TEX.optimal(np.array([1e21, None], dtype=object)),
+            TypeError,
+            "`compute`",
+        ),
+        (
+            lambda: cl.HOFFMANN_2022_TEX.loss([1e9, 2e9], [1e10] * 3),
+            ValueError,
+            "must broadcast together",
+        ),
+        (
+            lambda: cl.HOFFMANN_2022_TEX.optimal_for_params(1e200),
+            ValueError,
+            "`n_params` is out of range",
+        ),
+    ],
+)
+def test_non_numbers_and_overflow_are_named(call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call()
