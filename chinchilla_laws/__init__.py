@@ -54,6 +54,7 @@ from .warnings import (
     ConvergenceWarning,
     EnvelopeWarning,
     GridBoundaryWarning,
+    IdentifiabilityWarning,
     IsoFLOPWarning,
 )
 
@@ -75,6 +76,7 @@ __all__ = [
     "Frontier",
     "FrontierBand",
     "GridBoundaryWarning",
+    "IdentifiabilityWarning",
     "IsoFLOPBias",
     "IsoFLOPBudget",
     "IsoFLOPResult",

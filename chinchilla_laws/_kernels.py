@@ -32,6 +32,7 @@ MAX_ITER = 1
 LINE_SEARCH_FAILED = 2
 NON_FINITE = 3
 ABANDONED = 4
+DEGENERATE = 5  # set by the callers on inspection of the end point, never by a kernel
 
 
 @_jit

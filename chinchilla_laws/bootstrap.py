@@ -38,7 +38,9 @@ from .parametric import (
     ParametricFit,
     StartStatus,
     _prepare,
+    degenerate_terms,
     fit_parametric,
+    objective,
 )
 from .warnings import ChinchillaWarning, ConvergenceWarning
 
@@ -174,8 +176,10 @@ class ParametricBootstrap:
         return [ChinchillaLaw.from_theta(t) for t in self.thetas[self.ok]]
 
     def standard_errors(self) -> dict[str, float]:
-        """Bootstrap standard deviation of each parameter."""
-        return {k: float(np.std(v, ddof=1)) for k, v in self.samples.items()}
+        """Bootstrap standard deviation of each parameter (``inf`` if it overflows)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = {k: float(np.std(v, ddof=1)) for k, v in self.samples.items()}
+        return {k: (v if math.isfinite(v) else math.inf) for k, v in out.items()}
 
     def intervals(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
         """Percentile intervals of each parameter at ``level``."""
@@ -366,6 +370,20 @@ def bootstrap_parametric(
         raise TypeError(f"`fit` must be a ParametricFit or None; got {type(fit).__name__}.")
     elif fit.n_points != data.n:
         raise ValueError(f"`fit` was made on {fit.n_points} points; the data have {data.n}.")
+    elif fit.delta != data.delta or fit.reduction != data.reduction:
+        raise ValueError(
+            f"`fit` was made with delta={fit.delta:g}, reduction={fit.reduction!r}; the "
+            f"bootstrap uses delta={data.delta:g}, reduction={data.reduction!r}."
+        )
+    else:
+        f_here, _ = objective(fit.theta, n_params, n_tokens, loss, delta=delta, reduction=reduction)
+        # round-off of the coordinate change is far below this; other data are not
+        scale = data.delta * (1.0 if data.reduction == "mean" else data.n)
+        if not math.isclose(f_here, fit.objective, rel_tol=1e-6, abs_tol=1e-9 * scale):
+            raise ValueError(
+                "`fit` was not made on these data: its objective is "
+                f"{fit.objective:.10g}, but {f_here:.10g} at its parameters on the data given."
+            )
     if starts is None:
         theta0 = fit.theta[None, :]
     else:
@@ -408,10 +426,15 @@ def bootstrap_parametric(
         done = stop
         if progress is not None:
             progress(done, R)
+    # a refit that "converged" to a non-physical or degenerate law is no estimate
+    bad = (thetas[:, 3] <= 0) | (thetas[:, 4] <= 0)
+    bad |= degenerate_terms(np.where(bad[:, None], fit.theta, thetas), data, data.weights)
+    status[bad & (status == StartStatus.CONVERGED)] = StartStatus.DEGENERATE
     n_failed = int(np.count_nonzero(status != StartStatus.CONVERGED))
     if n_failed:
         warnings.warn(
-            f"bootstrap_parametric: {n_failed} of {R} resamples did not converge; they are "
+            f"bootstrap_parametric: {n_failed} of {R} resamples did not converge or gave a "
+            "degenerate law; they are "
             "left out of the intervals (see `status`).",
             ConvergenceWarning,
             stacklevel=2,
@@ -482,19 +505,24 @@ class PowerLawBootstrap:
 
 
 def _finish_powerlaw(
-    method: str, est: Any, rows: list[tuple[float, float, float, float]], R: int
+    method: str,
+    est: Any,
+    rows: list[tuple[float, float, float, float]],
+    R: int,
+    errors: list[str] | None = None,
 ) -> PowerLawBootstrap:
     arr = np.array(rows, dtype=np.float64).reshape(-1, 4)
     n_failed = R - arr.shape[0]
+    why = f" First error: {errors[0]}" if errors else ""
+    if arr.shape[0] < 2:
+        raise ValueError(f"fewer than two resamples of the {method} fit gave power laws.{why}")
     if n_failed:
         warnings.warn(
             f"bootstrap_{method}: {n_failed} of {R} resamples gave no power law; they are "
-            "left out of the intervals.",
+            f"left out of the intervals.{why}",
             ChinchillaWarning,
             stacklevel=3,
         )
-    if arr.shape[0] < 2:
-        raise ValueError(f"fewer than two resamples of the {method} fit gave power laws.")
     return PowerLawBootstrap(
         a=np.ascontiguousarray(arr[:, 0]),
         b=np.ascontiguousarray(arr[:, 1]),
@@ -551,6 +579,7 @@ def bootstrap_isoflop(
     weights = extra.pop("weights", None)
     w_arr = None if weights is None else as_float_array(weights, "weights", nonnegative=True)
     rows: list[tuple[float, float, float, float]] = []
+    errors: list[str] = []
     for r in range(R):
         idx = np.concatenate([g[gen.integers(0, g.size, size=g.size)] for g in groups])
         kw: dict[str, Any] = dict(extra)
@@ -565,7 +594,8 @@ def bootstrap_isoflop(
                 res = isoflop_minima(
                     n[idx], cols["n_tokens"][idx] if "n_tokens" in cols else None, lo[idx], **kw
                 )
-            except (ValueError, np.linalg.LinAlgError):
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                errors.append(str(exc))
                 res = None
         if res is not None and res.success:
             assert res.n_params_law is not None and res.n_tokens_law is not None
@@ -579,7 +609,7 @@ def bootstrap_isoflop(
             )
         if progress is not None:
             progress(r + 1, R)
-    return _finish_powerlaw("isoflop", full, rows, R)
+    return _finish_powerlaw("isoflop", full, rows, R, errors)
 
 
 def bootstrap_envelope(
@@ -611,23 +641,37 @@ def bootstrap_envelope(
     lo = np.asarray(loss, dtype=np.float64)
     uniq, inverse = np.unique(ids, return_inverse=True)
     rows_of = [np.flatnonzero(inverse == k) for k in range(uniq.size)]
-    per_row = {
-        k: v for k, v in options.items() if isinstance(v, np.ndarray) and v.shape == ids.shape
-    }
-    scalar_opts = {k: v for k, v in options.items() if k not in per_row}
+    # options given per row (any array-like as long as the data) follow the rows;
+    # options given per run (a mapping from run id) follow the renamed runs
+    per_row: dict[str, Any] = {}
+    per_run: dict[str, Mapping[Any, Any]] = {}
+    fixed: dict[str, Any] = {}
+    for key, value in options.items():
+        if isinstance(value, Mapping):
+            per_run[key] = value
+        elif not isinstance(value, (str, bytes)) and np.ndim(value) == 1 and len(value) == ids.size:
+            per_row[key] = np.asarray(value)
+        else:
+            fixed[key] = value
     out: list[tuple[float, float, float, float]] = []
+    errors: list[str] = []
     for r in range(R):
         pick = gen.integers(0, uniq.size, size=uniq.size)
         idx = np.concatenate([rows_of[k] for k in pick])
         new_ids = np.concatenate([np.full(rows_of[k].size, j) for j, k in enumerate(pick)])
-        kw = dict(scalar_opts)
-        for k, v in per_row.items():
-            kw[k] = v[idx]
+        kw = dict(fixed)
+        for key, arr in per_row.items():
+            kw[key] = arr[idx]
+        for key, mapping in per_run.items():
+            kw[key] = {
+                j: mapping[uniq[k].item()] for j, k in enumerate(pick) if uniq[k].item() in mapping
+            }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ChinchillaWarning)
             try:
                 res = envelope(new_ids, n[idx], d[idx], lo[idx], **kw)
-            except ValueError:
+            except ValueError as exc:
+                errors.append(str(exc))
                 res = None
         if (
             res is not None
@@ -645,4 +689,4 @@ def bootstrap_envelope(
             )
         if progress is not None:
             progress(r + 1, R)
-    return _finish_powerlaw("envelope", full, out, R)
+    return _finish_powerlaw("envelope", full, out, R, errors)

@@ -34,7 +34,7 @@ from ._validation import (
     same_length,
 )
 from .laws import ChinchillaLaw
-from .warnings import ConvergenceWarning, GridBoundaryWarning
+from .warnings import ConvergenceWarning, GridBoundaryWarning, IdentifiabilityWarning
 
 __all__ = [
     "FitStatus",
@@ -57,6 +57,7 @@ class StartStatus(IntEnum):
     LINE_SEARCH_FAILED = K.LINE_SEARCH_FAILED
     NON_FINITE = K.NON_FINITE
     ABANDONED = K.ABANDONED
+    DEGENERATE = K.DEGENERATE
 
     @property
     def message(self) -> str:
@@ -69,6 +70,9 @@ _START_MESSAGES = {
     StartStatus.LINE_SEARCH_FAILED: "line search found no decrease; gradient above gtol",
     StartStatus.NON_FINITE: "objective or gradient not finite at the start",
     StartStatus.ABANDONED: "abandoned: stuck far above the best objective of the batch",
+    StartStatus.DEGENERATE: (
+        "ended with a non-positive exponent or a dead or constant term (bootstrap resamples)"
+    ),
 }
 
 
@@ -81,6 +85,10 @@ class FitStatus(Enum):
         "the parameters may be inaccurate"
     )
     NO_START_CONVERGED = "no start converged; the result is the lowest objective seen"
+    DEGENERATE = (
+        "a term of the law is numerically zero or constant at every point; its "
+        "parameters are not determined by the data (the law reduces to fewer terms)"
+    )
     NONPHYSICAL_OPTIMUM = (
         "the lowest objective was reached with a non-positive exponent (alpha or beta "
         "<= 0); the result is the best start with positive exponents, and the data "
@@ -420,6 +428,37 @@ def _prepare(
     )
 
 
+DEAD_SHARE = 1e-6
+"""A term whose share of the predicted loss stays below this at every point is dead."""
+
+
+def degenerate_terms(thetas: FloatArray, data: _Prepared, weights: FloatArray) -> BoolArray:
+    """Per row of ``thetas``: is a term of the law dead or constant on the data?
+
+    A term is dead when its share of the predicted loss is below ``DEAD_SHARE`` at
+    every point with non-zero weight, and constant when its exponent moves its
+    logarithm by less than ``DEAD_SHARE`` across the points. Either way the data
+    cannot determine its parameters.
+    """
+    active = weights > 0
+    x = data.x[active]
+    y = data.y[active]
+    u = data.scaling.to_u(np.atleast_2d(thetas))
+    p = np.stack(
+        [
+            u[:, 0:1] - u[:, 3:4] * x[None, :],
+            u[:, 1:2] - u[:, 4:5] * y[None, :],
+            np.broadcast_to(u[:, 2:3], (u.shape[0], x.size)),
+        ]
+    )
+    m = p.max(axis=0)
+    shares = np.exp(p - m) / np.exp(p - m).sum(axis=0)
+    dead = (shares.max(axis=2) < DEAD_SHARE).any(axis=0)
+    flat = (np.abs(u[:, 3]) * np.ptp(x) < DEAD_SHARE) | (np.abs(u[:, 4]) * np.ptp(y) < DEAD_SHARE)
+    out: BoolArray = dead | flat
+    return out
+
+
 def _boundary_mask(starts: FloatArray) -> BoolArray:
     """Per start, whether it sits on the min/max of a coordinate with >= 3 levels.
 
@@ -581,7 +620,8 @@ def _assemble(
     if not physical.any():
         raise FloatingPointError(
             "every start ended with a non-positive exponent (alpha or beta <= 0): the data "
-            "do not constrain the law. Check that N and D both vary independently."
+            "do not constrain the law, or the `starts` are far from any optimum. Check that "
+            "N and D both vary independently and that the starts are sensible."
         )
     nonphysical = not physical[int(np.argmin(f))]
     f = np.where(physical, f, np.inf)
@@ -607,8 +647,11 @@ def _assemble(
     outside = bool(np.any(((theta_best < lo) | (theta_best > hi)) & gridded))
     on_boundary = bool((boundary[ties].all() and boundary.any()) or outside)
     n_conv = int(converged.sum())
+    degenerate = bool(degenerate_terms(theta_best[None, :], data, data.weights)[0])
     if nonphysical:
         fit_status = FitStatus.NONPHYSICAL_OPTIMUM
+    elif degenerate:
+        fit_status = FitStatus.DEGENERATE
     elif converged[best]:
         fit_status = FitStatus.SUCCESS
     elif n_conv == 0:
@@ -645,7 +688,14 @@ def _assemble(
         backend=backend,
     )
     if do_warn:
-        if fit_status is not FitStatus.SUCCESS:
+        if fit_status is FitStatus.DEGENERATE:
+            warnings.warn(
+                f"fit_parametric: {fit_status.value} (E={law.E:.4g}, A={law.A:.4g}, "
+                f"B={law.B:.4g}, alpha={law.alpha:.4g}, beta={law.beta:.4g}).",
+                IdentifiabilityWarning,
+                stacklevel=2,
+            )
+        elif fit_status is not FitStatus.SUCCESS:
             warnings.warn(
                 f"fit_parametric: {fit_status.value} (max|grad| = {gnorms[best]:.3g}, "
                 f"gtol = {g_abs:.3g}, status of best start: "

@@ -12,6 +12,7 @@ __all__ = [
     "ConvergenceWarning",
     "EnvelopeWarning",
     "GridBoundaryWarning",
+    "IdentifiabilityWarning",
     "IsoFLOPWarning",
 ]
 
@@ -22,6 +23,10 @@ class ChinchillaWarning(UserWarning):
 
 class ConvergenceWarning(ChinchillaWarning):
     """An optimiser did not verifiably converge (gradient too large at exit)."""
+
+
+class IdentifiabilityWarning(ChinchillaWarning):
+    """The data do not determine the fitted law (a term is dead or constant)."""
 
 
 class GridBoundaryWarning(ChinchillaWarning):

@@ -132,3 +132,56 @@ def test_epoch_bootstrap_matches_besiroglu(epoch240) -> None:
     other = cl.bootstrap_parametric(*epoch240, n_resamples=4000, rng=7, fit=boot.fit)
     for name in ("alpha", "beta", "E", "a"):
         assert other.standard_errors()[name] == pytest.approx(se[name], rel=0.08), name
+
+
+def _curves():
+    ids, nn, tok, ll = [], [], [], []
+    for i, size in enumerate(np.geomspace(1e8, 1e10, 6)):
+        for j, horizon in enumerate((10.0, 20.0, 40.0)):
+            t = np.linspace(0.05, 1.0, 60) * horizon * size
+            ids += [f"{i}-{j}"] * t.size
+            nn += [size] * t.size
+            tok += list(t)
+            ll += list(LAW.loss(size, t))
+    return np.array(ids), np.array(nn), np.array(tok), np.array(ll)
+
+
+@pytest.mark.filterwarnings("ignore::chinchilla_laws.EnvelopeWarning")
+def test_envelope_bootstrap_follows_per_run_and_per_row_options() -> None:
+    ids, nn, tok, ll = _curves()
+    ends = {rid: float(tok[ids == rid].max()) for rid in np.unique(ids)}
+    a = cl.bootstrap_envelope(
+        ids, nn, tok, ll, n_resamples=10, rng=0, smoothing=0, schedule_end=ends
+    )
+    per_row = np.array([ends[r] for r in ids])
+    b = cl.bootstrap_envelope(
+        ids, nn, tok, ll, n_resamples=10, rng=0, smoothing=0, schedule_end=per_row
+    )
+    assert a.n_failed == 0 and b.n_failed == 0
+    # a mapping and the equivalent per-row array describe the same schedules
+    np.testing.assert_allclose(a.a, b.a, rtol=1e-12)
+    pd = pytest.importorskip("pandas")
+    c = cl.bootstrap_envelope(
+        ids, nn, tok, ll, n_resamples=10, rng=0, smoothing=0, schedule_end=pd.Series(per_row)
+    )
+    np.testing.assert_allclose(c.a, b.a, rtol=1e-12)
+
+
+def test_bootstrap_rejects_a_fit_of_other_data() -> None:
+    n, d, loss = _noisy()
+    fit = cl.fit_parametric(n, d, loss)
+    with pytest.raises(ValueError, match="`fit` was not made on these data"):
+        cl.bootstrap_parametric(n * 10, d, loss, n_resamples=5, fit=fit)
+    with pytest.raises(ValueError, match="`fit` was made with delta"):
+        cl.bootstrap_parametric(n, d, loss, n_resamples=5, fit=fit, delta=0.1)
+
+
+def test_degenerate_resamples_are_failed_not_hidden() -> None:
+    n = np.array([1e8, 1e8, 3e8, 3e8, 1e9, 1e9, 3e9])
+    d = np.array([1e9, 1e10, 1e9, 1e10, 1e9, 1e10, 3e10])
+    loss = LAW.loss(n, d) * np.exp(0.01 * np.random.default_rng(0).standard_normal(7))
+    with pytest.warns(cl.ConvergenceWarning, match="degenerate"):
+        boot = cl.bootstrap_parametric(n, d, loss, n_resamples=50, rng=0)
+    assert boot.n_failed == int(np.sum(boot.status != cl.StartStatus.CONVERGED))
+    assert np.all(boot.samples["alpha"] > 0) and np.all(boot.samples["beta"] > 0)
+    assert all(np.isfinite(v) or v == np.inf for v in boot.standard_errors().values())

@@ -231,3 +231,20 @@ def test_nonphysical_optimum_is_flagged() -> None:
 def test_non_numbers_and_overflow_are_named(call, exc, match) -> None:
     with pytest.raises(exc, match=match):
         call()
+
+
+# the degenerate optimum sits at the grid's edge (alpha or beta = 2), which warns too
+@pytest.mark.filterwarnings("ignore::chinchilla_laws.GridBoundaryWarning")
+@pytest.mark.parametrize(
+    "make_loss",
+    [
+        lambda n, d: np.full(n.size, 2.5),  # no dependence on N or D
+        lambda n, d: cl.HOFFMANN_2022_TEX.loss(n, 1e30 * np.ones_like(d)),  # none on D
+    ],
+)
+def test_unidentified_term_is_flagged(make_loss) -> None:
+    n, d = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 1e10, 6), np.geomspace(2e9, 2e11, 6)))
+    with pytest.warns(cl.IdentifiabilityWarning, match="numerically zero or constant"):
+        fit = cl.fit_parametric(n, d, make_loss(n, d), starts=cl.paper_grid()[::7], warn=True)
+    assert fit.status is cl.FitStatus.DEGENERATE
+    assert not fit.success
