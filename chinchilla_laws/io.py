@@ -312,7 +312,8 @@ def _resolve(header: Sequence[str], columns: dict[str, str], where: str) -> dict
             names = [header[i] for i in hits]
             raise ValueError(
                 f"{where} has several columns that could be `{fld}`: {names}; "
-                f"choose one with `columns={{{fld!r}: ...}}`."
+                f"choose one with `columns={{{fld!r}: ...}}` (command line: "
+                f"`--column {fld}=NAME`)."
             )
         if hits:
             found[fld] = hits[0]
@@ -324,7 +325,8 @@ def _missing_message(fld: str, header: Sequence[str], where: str, hint: str) -> 
     aliases = ", ".join(COLUMN_ALIASES[fld][:5])
     return (
         f"{where} has no column for `{fld}` ({hint}; recognised names include {aliases}); "
-        f"its columns are {list(header)}. Name it with `columns={{{fld!r}: ...}}`."
+        f"its columns are {list(header)}. Name it with `columns={{{fld!r}: ...}}` "
+        f"(command line: `--column {fld}=NAME`)."
     )
 
 
