@@ -569,6 +569,25 @@ def _bootstrap_text(info: dict[str, Any]) -> str:
     return head + "\n" + table
 
 
+def _add_powerlaw_extras(
+    payload: Payload,
+    lines: list[str],
+    boot_info: Any,
+    budgets: Sequence[float] | None,
+    res: Any,
+) -> None:
+    """Bootstrap intervals and a table at ``--budgets`` for the power-law methods."""
+    if boot_info is not None:
+        payload["bootstrap"] = boot_info
+        lines.append(_bootstrap_text(boot_info))
+    if budgets:
+        rows = _optimal_from_powerlaws(budgets, res.n_params_law, res.n_tokens_law)
+        payload["optimal"] = rows
+        if rows:
+            lines.append("Compute-optimal allocation from the power laws")
+            lines.append(_powerlaw_table(rows))
+
+
 def _optimal_from_powerlaws(
     compute: Sequence[float], n_law: PowerLaw | None, d_law: PowerLaw | None
 ) -> list[dict[str, Any]]:
@@ -823,15 +842,7 @@ def _cmd_isoflop(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]
         "isoflop": _isoflop_payload(res),
     }
     lines = [_data_line(runs), _isoflop_text(res)]
-    if boot_info is not None:
-        payload["bootstrap"] = boot_info
-        lines.append(_bootstrap_text(boot_info))
-    if args.budgets:
-        rows = _optimal_from_powerlaws(args.budgets, res.n_params_law, res.n_tokens_law)
-        payload["optimal"] = rows
-        if rows:
-            lines.append("Compute-optimal allocation from the power laws")
-            lines.append(_powerlaw_table(rows))
+    _add_powerlaw_extras(payload, lines, boot_info, args.budgets, res)
     if args.plot:
         n_plot, d_plot, l_plot = runs.n_params, runs.n_tokens, runs.loss
 
@@ -955,14 +966,7 @@ def _cmd_envelope(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str
         "envelope": _envelope_payload(res),
     }
     lines = [_data_line(runs), _envelope_text(res)]
-    if boot_info is not None:
-        payload["bootstrap"] = boot_info
-        lines.append(_bootstrap_text(boot_info))
-    if args.budgets:
-        rows = _optimal_from_powerlaws(args.budgets, res.n_params_law, res.n_tokens_law)
-        payload["optimal"] = rows
-        lines.append("Compute-optimal allocation from the power laws")
-        lines.append(_powerlaw_table(rows))
+    _add_powerlaw_extras(payload, lines, boot_info, args.budgets, res)
     if args.plot:
         ids = runs.run_id
 

@@ -71,19 +71,12 @@ def test_isoflop_and_envelope_bootstraps() -> None:
     assert lo < LAW.a + 0.03 and hi > LAW.a - 0.03
     assert boot.standard_errors()["a"] > 0
 
-    ids, nn, tok, ll = [], [], [], []
-    for i, size in enumerate(np.geomspace(1e8, 1e10, 6)):
-        for j, horizon in enumerate((10.0, 20.0, 40.0)):
-            t = np.linspace(0.05, 1.0, 60) * horizon * size
-            ids += [f"{i}-{j}"] * t.size
-            nn += [size] * t.size
-            tok += list(t)
-            ll += list(LAW.loss(size, t))
+    ids, nn, tok, ll = _curves()
     env = cl.bootstrap_envelope(
-        np.array(ids),
-        np.array(nn),
-        np.array(tok),
-        np.array(ll),
+        ids,
+        nn,
+        tok,
+        ll,
         n_resamples=30,
         rng=0,
         smoothing=0,
