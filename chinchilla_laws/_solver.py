@@ -9,6 +9,7 @@ between rounds from values that do not depend on thread timing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,11 +53,13 @@ def solve_batch(
     logl: FloatArray,
     delta: float,
     options: SolverOptions,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
     """Minimise the weighted Huber objective from every row of ``starts``.
 
     ``gtol`` is an absolute bound on ``max|grad|`` in the internal coordinates;
-    the caller scales it to the objective's size.
+    the caller scales it to the objective's size. ``progress(finished, total)`` is
+    called after every round.
 
     Abandonment (``options.abandon``): after ``abandon_after`` iterations, a run
     whose objective exceeds its group's best (same weight set) by more than a
@@ -127,6 +130,8 @@ def solve_batch(
             running = running[~stuck]
         f_prev[active] = F[active]
         active = running
+        if progress is not None:
+            progress(S - active.size, S)
     return BatchResult(
         u=U, f=F, grad=G, nit=STATE[:, 0].copy(), nfev=STATE[:, 1].copy(), status=STATUS
     )

@@ -650,15 +650,20 @@ def _run_fit(
     label = "4,500-start grid" if starts is None else f"{starts.shape[0]} random starts"
     ctx.note(f"fitting {len(loss)} points from the {label} ...")
     t0 = time.perf_counter()
-    fit = fit_parametric(
-        n,
-        d,
-        loss,
-        delta=getattr(args, "delta", 1e-3),
-        reduction=getattr(args, "reduction", "sum"),
-        starts=starts,
-        backend=getattr(args, "backend", "numba"),
-    )
+    fit_bar = ctx.bar("fit (starts finished)")
+    try:
+        fit = fit_parametric(
+            n,
+            d,
+            loss,
+            delta=getattr(args, "delta", 1e-3),
+            reduction=getattr(args, "reduction", "sum"),
+            starts=starts,
+            backend=getattr(args, "backend", "numba"),
+            progress=fit_bar,
+        )
+    finally:
+        fit_bar.close()
     ctx.note(f"fit done in {time.perf_counter() - t0:.2f} s")
     boot_info = None
     if args.bootstrap:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import Any, Literal
@@ -487,6 +488,7 @@ def fit_parametric(
     abandon: bool = True,
     backend: Literal["numba", "jax"] = "numba",
     warn: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ParametricFit:
     r"""Fit ``L(N, D) = E + A/N**alpha + B/D**beta`` (Hoffmann et al. 2022, Approach 3).
 
@@ -522,8 +524,11 @@ def fit_parametric(
         ``"jax"`` runs all starts as one vmapped jaxopt L-BFGS solve (needs the
         ``jax`` extra).
     warn : bool, default True
-        Emit :class:`ConvergenceWarning` / :class:`GridBoundaryWarning` when the
-        result is flagged.
+        Emit :class:`ConvergenceWarning`, :class:`GridBoundaryWarning` or
+        :class:`IdentifiabilityWarning` when the result is flagged.
+    progress : callable, optional
+        Called as ``progress(finished_starts, n_starts)`` after every round of the
+        Numba solver (the JAX backend solves in one call and reports once).
 
     Returns
     -------
@@ -579,6 +584,8 @@ def fit_parametric(
     do_abandon = as_bool(abandon, "abandon")
     be = as_choice(backend, "backend", ("numba", "jax"))
     do_warn = as_bool(warn, "warn")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
 
     w_obj = data.objective_weights(data.weights)
     g_abs = data.abs_gtol(g_rel, data.weights)
@@ -590,6 +597,8 @@ def fit_parametric(
         res = _jax.solve_batch(
             u0, w_obj[None, :], np.zeros(u0.shape[0], dtype=np.int64), data, iters, g_abs
         )
+        if progress is not None:
+            progress(u0.shape[0], u0.shape[0])
     else:
         opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=do_abandon)
         res = solve_batch(
@@ -601,6 +610,7 @@ def fit_parametric(
             data.logl,
             data.delta,
             opts,
+            progress,
         )
     return _assemble(data, theta0, res, g_abs, be, do_warn)
 

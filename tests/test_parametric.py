@@ -388,3 +388,17 @@ def test_solver_optimum_is_not_improved_by_scipy() -> None:
     )
     # a verified stationary point: scipy finds no lower objective beyond rounding
     assert res.fun >= fit.objective * (1 - 1e-9)
+
+
+def test_progress_is_reported_until_every_start_finished() -> None:
+    n, d = N_GRID.ravel(), D_GRID.ravel()
+    seen: list[tuple[int, int]] = []
+    cl.fit_parametric(
+        n,
+        d,
+        cl.HOFFMANN_2022_TEX.loss(n, d),
+        starts=STARTS,
+        progress=lambda a, b: seen.append((a, b)),
+    )
+    assert seen and seen[-1] == (STARTS.shape[0], STARTS.shape[0])
+    assert all(a <= b for a, b in seen) and [a for a, _ in seen] == sorted(a for a, _ in seen)
