@@ -596,19 +596,3 @@ def lbfgs_round_serial(
             max_iter,
             gtol,
         )
-
-
-@_pjit
-def objective_batch(
-    us: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    logl: np.ndarray,
-    w: np.ndarray,
-    delta: float,
-    out_f: np.ndarray,
-) -> None:
-    """Objective at every row of ``us``."""
-    for j in nb.prange(us.shape[0]):
-        g = np.empty(N_PARAMS)
-        out_f[j] = objective_grad(us[j], x, y, logl, w, delta, g)

@@ -21,12 +21,12 @@ from numpy.typing import ArrayLike
 
 from ._typing import AnyArray, BoolArray, FloatArray, IntArray, readonly
 from ._validation import _describe, as_float_array, as_fraction, as_int, same_length
+from .laws import FLOPS_PER_PARAM_TOKEN
 from .powerlaw import PowerLaw, fit_power_law
 from .warnings import EnvelopeWarning
 
 __all__ = ["EnvelopeResult", "envelope", "envelope_from_frame", "envelope_from_runs"]
 
-FLOPS_PER_PARAM_TOKEN = 6.0
 """The ``C = 6 N D`` convention used when ``flops_per_token`` is not given."""
 
 _REL_TOL = 1e-9

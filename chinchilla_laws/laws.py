@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -320,8 +320,6 @@ PRESETS: dict[str, ChinchillaLaw] = {
     "besiroglu2024": BESIROGLU_2024,
 }
 """Named presets, keyed as the command line accepts them."""
-
-PresetName = Literal["hoffmann2022", "hoffmann2022-tex", "besiroglu2024"]
 
 
 def get_preset(name: str) -> ChinchillaLaw:

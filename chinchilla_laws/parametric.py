@@ -748,7 +748,3 @@ def objective(
         u, data.x, data.y, data.logl, data.objective_weights(data.weights), data.delta, g
     )
     return float(f), data.scaling.grad_to_theta(g)[0]
-
-
-def _huber_delta_for(value: float) -> float:  # pragma: no cover - tiny helper for docs
-    return math.fabs(value)
