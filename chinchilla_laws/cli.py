@@ -265,6 +265,14 @@ def _count(text: str) -> int:
     return value
 
 
+def _resamples(text: str) -> int:
+    """``--bootstrap``: 0 (off) or at least 2 resamples."""
+    value = _count(text)
+    if value == 1:
+        raise argparse.ArgumentTypeError("needs 0 (off) or at least 2 resamples; got 1")
+    return value
+
+
 def _starts_spec(text: str) -> int | None:
     """``grid`` -> None (the paper's 4,500 starts); ``random:N`` -> N."""
     if text == "grid":
@@ -344,7 +352,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     def boot_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--bootstrap", type=_count, default=0, metavar="N", help="bootstrap with N resamples"
+            "--bootstrap",
+            type=_resamples,
+            default=0,
+            metavar="N",
+            help="bootstrap with N resamples",
         )
         p.add_argument(
             "--level", type=_fraction, default=0.95, help="bootstrap interval level (0.95)"
@@ -667,8 +679,6 @@ def _run_fit(
     ctx.note(f"fit done in {time.perf_counter() - t0:.2f} s")
     boot_info = None
     if args.bootstrap:
-        if args.bootstrap < 2:
-            raise UserError(f"`--bootstrap` needs at least 2 resamples; got {args.bootstrap}.")
         from .bootstrap import bootstrap_parametric
 
         bar = ctx.bar("bootstrap")
@@ -813,8 +823,6 @@ def _run_isoflop(
     res = isoflop_minima(n, d, loss, **options)
     boot_info = None
     if args.bootstrap:
-        if args.bootstrap < 2:
-            raise UserError(f"`--bootstrap` needs at least 2 resamples; got {args.bootstrap}.")
         from .bootstrap import bootstrap_isoflop
 
         bar = ctx.bar("bootstrap")
@@ -926,8 +934,6 @@ def _run_envelope(
     res = envelope(run_id, n, d, loss, **options)
     boot_info = None
     if args.bootstrap:
-        if args.bootstrap < 2:
-            raise UserError(f"`--bootstrap` needs at least 2 resamples; got {args.bootstrap}.")
         from .bootstrap import bootstrap_envelope
 
         bar = ctx.bar("bootstrap")
