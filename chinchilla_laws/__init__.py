@@ -56,6 +56,7 @@ from .warnings import (
     GridBoundaryWarning,
     IdentifiabilityWarning,
     IsoFLOPWarning,
+    ThreadingLayerWarning,
 )
 
 __version__ = "0.1.0"
@@ -89,6 +90,7 @@ __all__ = [
     "Runs",
     "StartStatus",
     "Sweep",
+    "ThreadingLayerWarning",
     "TransformerShape",
     "__version__",
     "bootstrap_envelope",

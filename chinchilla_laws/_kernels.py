@@ -20,8 +20,10 @@ import math
 import numba as nb
 import numpy as np
 
-_jit = nb.njit(cache=True, nogil=True, error_model="numpy")
-_pjit = nb.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+from ._jit import kernel
+
+_jit = kernel()
+_pjit = kernel(parallel=True)
 
 N_PARAMS = 5
 HISTORY = 10

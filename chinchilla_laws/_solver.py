@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels as K
+from ._jit import serialised
 from ._typing import FloatArray, IntArray
 
 PARALLEL_MIN = 16
@@ -88,7 +89,9 @@ def solve_batch(
     step = options.round_iters if options.abandon else options.max_iter
     while active.size:
         until += step
-        run_round = K.lbfgs_round if active.size >= PARALLEL_MIN else K.lbfgs_round_serial
+        run_round = (
+            serialised(K.lbfgs_round) if active.size >= PARALLEL_MIN else K.lbfgs_round_serial
+        )
         run_round(
             active,
             U,

@@ -14,6 +14,7 @@ __all__ = [
     "GridBoundaryWarning",
     "IdentifiabilityWarning",
     "IsoFLOPWarning",
+    "ThreadingLayerWarning",
 ]
 
 
@@ -39,3 +40,7 @@ class IsoFLOPWarning(ChinchillaWarning):
 
 class EnvelopeWarning(ChinchillaWarning):
     """The training-curve envelope is suspect (few runs, selected points early in schedules)."""
+
+
+class ThreadingLayerWarning(ChinchillaWarning):
+    """Numba's threading layer (forced by ``NUMBA_THREADING_LAYER``) does not survive fork()."""
