@@ -11,6 +11,12 @@ from .bootstrap import (
     bootstrap_isoflop,
     bootstrap_parametric,
 )
+from .data_constrained import (
+    MUENNIGHOFF_2023,
+    DataConstrainedFrontier,
+    DataConstrainedLaw,
+    data_constrained_objective,
+)
 from .datasets import Curves, Sweep, synthetic_curves, synthetic_sweep
 from .envelope import EnvelopeResult, envelope, envelope_from_frame, envelope_from_runs
 from .flops import (
@@ -40,6 +46,15 @@ from .laws import (
     Frontier,
     get_preset,
 )
+from .overtraining import (
+    GADRE_2024,
+    GADRE_2024_DOWNSTREAM,
+    DownstreamErrorFit,
+    DownstreamErrorLaw,
+    DownstreamFitStatus,
+    OverTrainingLaw,
+    fit_downstream_error,
+)
 from .parametric import (
     FitStatus,
     ParametricFit,
@@ -63,14 +78,22 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BESIROGLU_2024",
+    "GADRE_2024",
+    "GADRE_2024_DOWNSTREAM",
     "HOFFMANN_2022_PRINTED",
     "HOFFMANN_2022_TEX",
+    "MUENNIGHOFF_2023",
     "PRESETS",
     "TABLE_A4_SHAPES",
     "ChinchillaLaw",
     "ChinchillaWarning",
     "ConvergenceWarning",
     "Curves",
+    "DataConstrainedFrontier",
+    "DataConstrainedLaw",
+    "DownstreamErrorFit",
+    "DownstreamErrorLaw",
+    "DownstreamFitStatus",
     "EnvelopeResult",
     "EnvelopeWarning",
     "FitStatus",
@@ -83,6 +106,7 @@ __all__ = [
     "IsoFLOPResult",
     "IsoFLOPStatus",
     "IsoFLOPWarning",
+    "OverTrainingLaw",
     "ParametricBootstrap",
     "ParametricFit",
     "PowerLaw",
@@ -97,10 +121,12 @@ __all__ = [
     "bootstrap_isoflop",
     "bootstrap_parametric",
     "compute_6nd",
+    "data_constrained_objective",
     "datasets",
     "envelope",
     "envelope_from_frame",
     "envelope_from_runs",
+    "fit_downstream_error",
     "fit_parametric",
     "fit_power_law",
     "flops_per_token",
