@@ -22,8 +22,10 @@ import math
 import numba as nb
 import numpy as np
 
-_jit = nb.njit(cache=True, nogil=True, error_model="numpy")
-_pjit = nb.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+from ._jit import kernel
+
+_jit = kernel()
+_pjit = kernel(parallel=True)
 
 DC_N_PARAMS = 7
 OT_N_PARAMS = 4
@@ -206,7 +208,11 @@ def dc_objective_grad_batch(
     f_out: np.ndarray,
     g_out: np.ndarray,
 ) -> None:
-    """:func:`dc_objective_grad` at every row of ``thetas``, in parallel."""
+    """:func:`dc_objective_grad` at every row of ``thetas``, in parallel.
+
+    Call it through ``chinchilla_laws._jit.serialised`` (parallel regions may not be
+    entered from two threads at once under the workqueue layer).
+    """
     for j in nb.prange(thetas.shape[0]):
         f_out[j] = dc_objective_grad(thetas[j], log_n, log_d, log_u, logl, w, delta, g_out[j])
 
@@ -222,6 +228,6 @@ def ot_objective_grad_batch(
     f_out: np.ndarray,
     g_out: np.ndarray,
 ) -> None:
-    """:func:`ot_objective_grad` at every row of ``thetas``, in parallel."""
+    """:func:`ot_objective_grad` at every row of ``thetas``, in parallel (see above)."""
     for j in nb.prange(thetas.shape[0]):
         f_out[j] = ot_objective_grad(thetas[j], log_n, log_d, logl, w, delta, g_out[j])

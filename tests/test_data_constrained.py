@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import chinchilla_laws as cl
 from chinchilla_laws import _family_kernels as FK
+from chinchilla_laws._jit import serialised
 from chinchilla_laws.data_constrained import data_constrained_objective
 
 M23 = cl.MUENNIGHOFF_2023
@@ -386,7 +387,7 @@ def test_kernel_propagates_nan_and_batch_matches() -> None:
     f = np.empty(3)
     g = np.empty((3, 7))
     args = (np.log(n), np.log(d), np.log(u), np.log(loss), w, 1e-3)
-    FK.dc_objective_grad_batch(thetas, *args, f, g)
+    serialised(FK.dc_objective_grad_batch)(thetas, *args, f, g)
     for j in range(3):
         gj = np.empty(7)
         assert f[j] == FK.dc_objective_grad(thetas[j], *args, gj)

@@ -11,6 +11,7 @@ import pytest
 
 import chinchilla_laws as cl
 from chinchilla_laws import _family_kernels as FK
+from chinchilla_laws._jit import serialised
 
 G24 = cl.GADRE_2024
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -153,7 +154,7 @@ def test_kernel_batch_and_nan() -> None:
     thetas = np.stack([theta, theta * 1.01])
     f = np.empty(2)
     g = np.empty((2, 4))
-    FK.ot_objective_grad_batch(thetas, *args, f, g)
+    serialised(FK.ot_objective_grad_batch)(thetas, *args, f, g)
     gj = np.empty(4)
     assert f[1] == FK.ot_objective_grad(thetas[1], *args, gj)
     np.testing.assert_array_equal(g[1], gj)
