@@ -34,8 +34,10 @@ from .isoflop import (
     IsoFLOPBudget,
     IsoFLOPResult,
     IsoFLOPStatus,
+    VertexEstimates,
     isoflop_bias,
     isoflop_minima,
+    vertex_estimates,
 )
 from .laws import (
     BESIROGLU_2024,
@@ -107,6 +109,7 @@ __all__ = [
     "IsoFLOPStatus",
     "IsoFLOPWarning",
     "OverTrainingLaw",
+    "VertexEstimates",
     "ParametricBootstrap",
     "ParametricFit",
     "PowerLaw",
@@ -134,6 +137,7 @@ __all__ = [
     "get_preset",
     "isoflop_bias",
     "isoflop_minima",
+    "vertex_estimates",
     "load_runs",
     "paper_grid",
     "params_from_compute",

@@ -55,6 +55,9 @@ __all__ = [
 
 PARAMETER_NAMES = ("E", "A", "B", "alpha", "beta", "a", "b", "G")
 
+MIN_ISOFLOP_SUCCESS = 0.9
+"""Fewest resamples of :func:`bootstrap_isoflop` that must give power laws (fraction)."""
+
 Progress = Callable[[int, int], None]
 
 
@@ -553,10 +556,19 @@ def bootstrap_isoflop(
     """Bootstrap :func:`isoflop_minima` by resampling runs within each budget.
 
     Each resample draws, for every budget, as many runs as it has, with
-    replacement, and refits the parabolas and the power laws. ``options`` are
-    passed to :func:`isoflop_minima` (``compute``, ``budgets``, ``against``, ...).
-    A resample in which fewer than two budgets give usable vertices is failed:
-    counted, left out, and reported by a warning.
+    replacement, and refits the minima and the power laws. ``options`` are
+    passed to :func:`isoflop_minima` (``compute``, ``budgets``, ``against``,
+    ``vertex``, ``window``, ``power_law_weights``, ...; per-run ``weights`` follow
+    their runs). A resample in which fewer than two budgets give usable minima is
+    failed: counted, left out, and reported by a warning.
+
+    Failed resamples are not a random subset: with few runs per budget, the
+    resamples that survive are those that happened to draw enough distinct sizes,
+    and an interval from them is too narrow. When fewer than
+    ``MIN_ISOFLOP_SUCCESS`` (90%) of the resamples succeed, the bootstrap is
+    refused with a ``ValueError``: use the per-budget standard errors
+    (``IsoFLOPResult.vertex_se``, ``power_law_weights="inverse_variance"``) or
+    more runs per budget.
     """
     R = as_int(n_resamples, "n_resamples", minimum=2)
     gen = as_rng(rng)
@@ -609,6 +621,16 @@ def bootstrap_isoflop(
             )
         if progress is not None:
             progress(r + 1, R)
+    if len(rows) < MIN_ISOFLOP_SUCCESS * R:
+        smallest = min(g.size for g in groups)
+        why = f" First error: {errors[0]}" if errors else ""
+        raise ValueError(
+            f"bootstrap_isoflop: only {len(rows)} of {R} resamples gave power laws (fewer than "
+            f"{MIN_ISOFLOP_SUCCESS:.0%}); the survivors are a biased subset, so no interval is "
+            f"reported. The smallest budget has {smallest} runs: resampling it rarely keeps 3 "
+            "distinct sizes. Use more runs per budget, or the per-budget standard errors "
+            "(`vertex_se`, `power_law_weights='inverse_variance'`)." + why
+        )
     return _finish_powerlaw("isoflop", full, rows, R, errors)
 
 
