@@ -1554,11 +1554,14 @@ def vertex_estimates(
     --------
     >>> import numpy as np
     >>> from chinchilla_laws.isoflop import vertex_estimates
-    >>> x = np.linspace(-1.0, 1.0, 9)
-    >>> y = np.stack([0.1 * (x - 0.2) ** 2, 0.1 * (x + 0.3) ** 2 + 0.05 * (x + 0.3) ** 3])
-    >>> est = vertex_estimates(x, y, vertex="spline")
-    >>> print(np.round(est.log_vertex, 6), est.bracketed)
-    [ 0.2 -0.3] [ True  True]
+    >>> x = np.linspace(-0.5, 4.0, 10)  # ln(N / N_opt): a window far off-centre
+    >>> y = np.exp(-0.34 * x) / 0.34 + np.exp(0.28 * x) / 0.28  # minimum at x = 0
+    >>> for vertex in ("parabola", "local", "spline"):
+    ...     est = vertex_estimates(x, y, vertex=vertex)
+    ...     print(f"{vertex:8s} {est.log_vertex[0]:+.4f} {est.bracketed[0]}")
+    parabola +0.0767 True
+    local    +0.0026 True
+    spline   +0.0002 True
     """
     est_name = as_choice(vertex, "vertex", VERTEX_ESTIMATORS)
     win = _as_window(window)

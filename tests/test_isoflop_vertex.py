@@ -230,14 +230,14 @@ def test_spline_combines_equal_sizes_and_says_so() -> None:
     x = np.log(1e9) + np.linspace(-1.5, 1.5, 7)
     base = 2.0 + 0.1 * (x - np.log(1e9)) ** 2
     n = np.exp(np.concatenate([x, x[2:4]]))
-    loss = np.concatenate([base, base[2:4] + [0.02, -0.04]])
+    loss = np.concatenate([base, base[2:4] + np.array([0.02, -0.04])])
     with pytest.warns(IsoFLOPWarning, match="Only 1 usable"):
         res = isoflop_minima(n, loss=loss, compute=np.full(9, 1e20), vertex="spline")
     bud = res.budgets[0]
     assert bud.n_combined == 2 and bud.n_sizes == 7 and bud.n_points == 9
     knots_x, knots_y = bud.knots
     np.testing.assert_allclose(knots_x, x, rtol=1e-15)
-    np.testing.assert_allclose(knots_y[2:4], base[2:4] + [0.01, -0.02], rtol=1e-14)
+    np.testing.assert_allclose(knots_y[2:4], base[2:4] + np.array([0.01, -0.02]), rtol=1e-14)
     # the curve the figure draws is the spline through the knots
     np.testing.assert_allclose(bud.curve(np.exp(x)), knots_y, rtol=1e-14)
     assert math.isnan(float(bud.curve([1e3])[0]))  # no extrapolation
@@ -347,9 +347,7 @@ BAD: list[tuple[str, dict[str, Any], type[Exception], str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
-)
+@pytest.mark.parametrize(("kwargs", "exc", "match"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_input(kwargs: dict[str, Any], exc: type[Exception], match: str) -> None:
     with pytest.raises(exc, match=match):
         isoflop_minima(N3, loss=L3, compute=C3, **kwargs)
@@ -370,7 +368,7 @@ def test_vertex_estimates_bad_input() -> None:
         vertex_estimates(x[:2], y[:2])
     with pytest.raises(ValueError, match="one column per size"):
         vertex_estimates(x, np.ones((2, 4)))
-    with pytest.raises(ValueError, match="`loss`.*finite"):
+    with pytest.raises(ValueError, match=r"`loss`.*finite"):
         vertex_estimates(x, [0.0, 1.0, math.nan, 1.0, 2.0])
     with pytest.raises(TypeError, match="`log_size`"):
         vertex_estimates("abc", y)  # type: ignore[arg-type]
