@@ -21,6 +21,7 @@ import enum
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -35,6 +36,7 @@ from .envelope import EnvelopeResult, envelope
 from .io import FIELDS, Runs, load_runs, save_runs
 from .isoflop import IsoFLOPResult, isoflop_minima
 from .laws import PRESETS, ChinchillaLaw, Frontier
+from .logs import FORMATS, detect_format, read_logs
 from .parametric import ParametricFit, fit_parametric, random_starts
 from .powerlaw import PowerLaw
 
@@ -104,6 +106,49 @@ class ProgressBar:
             self._open = False
 
 
+class _TqdmBar:
+    """:class:`ProgressBar`'s interface over a ``tqdm`` bar (used when tqdm is installed)."""
+
+    def __init__(self, tqdm: Any, label: str, stream: IO[str]) -> None:
+        self._tqdm = tqdm
+        self.label = label
+        self.stream = stream
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if self._bar is None:
+            self._bar = self._tqdm(total=total, desc=self.label, file=self.stream, leave=True)
+        self._bar.total = total
+        self._bar.update(done - self._bar.n)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        """End the bar (if one was drawn)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def progress_bar(label: str, *, enabled: bool, stream: IO[str] | None = None) -> Any:
+    """A progress callable ``bar(done, total)`` with ``close()``: tqdm's when installed.
+
+    Without the optional ``tqdm`` package (``pip install 'chinchilla_laws[progress]'``)
+    the built-in :class:`ProgressBar` draws it.
+    """
+    out = stream if stream is not None else sys.stderr
+    if enabled:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            pass
+        else:
+            return _TqdmBar(tqdm, label, out)
+    return ProgressBar(label, enabled=enabled, stream=out)
+
+
 @dataclass
 class _Context:
     """What a command needs besides its arguments: progress and notes on stderr."""
@@ -111,8 +156,8 @@ class _Context:
     show_progress: bool
     stream: IO[str] = field(default_factory=lambda: sys.stderr)
 
-    def bar(self, label: str) -> ProgressBar:
-        return ProgressBar(label, enabled=self.show_progress, stream=self.stream)
+    def bar(self, label: str) -> Any:
+        return progress_bar(label, enabled=self.show_progress, stream=self.stream)
 
     def note(self, message: str) -> None:
         if self.show_progress:
@@ -294,6 +339,43 @@ def _pair(text: str) -> tuple[str, str]:
     return key.strip(), value
 
 
+def _condition(text: str) -> tuple[str, str]:
+    """``--where COLUMN=VALUE``; the value may be empty (an empty cell)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE; got {text!r}")
+    return key.strip(), value.strip()
+
+
+def _per_run_spec(text: str) -> Any:
+    """``--n-params`` / ``--tokens-per-step``: a number, re:PATTERN, column:NAME or FILE.json."""
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError:
+        pass
+    if text.startswith("re:"):
+        try:
+            return re.compile(text[3:])
+        except re.error as exc:
+            raise argparse.ArgumentTypeError(
+                f"bad regular expression {text[3:]!r}: {exc}"
+            ) from None
+    if text.startswith("column:") and text[7:]:
+        return text[7:]
+    if text.lower().endswith(".json"):
+        try:
+            with open(text, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise argparse.ArgumentTypeError(f"cannot read {text!r} as JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise argparse.ArgumentTypeError(f"{text!r} must hold an object: run name -> number")
+        return data
+    raise argparse.ArgumentTypeError(
+        f"expected a positive number, re:PATTERN, column:NAME or a .json file; got {text!r}"
+    )
+
+
 # ---------------------------------------------------------------------- parser
 def _build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -334,6 +416,45 @@ def _build_parser() -> argparse.ArgumentParser:
         help="k in C = k N D (default 6)",
     )
     dg.add_argument("--delimiter", default=None, help="CSV field separator (default: guessed)")
+    dg.add_argument(
+        "--where",
+        action="append",
+        type=_condition,
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="keep the rows whose COLUMN equals VALUE (any column of the file); repeatable: "
+        "all must hold, a column given twice matches either value",
+    )
+    dg.add_argument(
+        "--group-by",
+        default=None,
+        metavar="COLUMN",
+        help="fit each value of COLUMN on its own and print each (one figure per group with "
+        "--plot, named PNG-VALUE.png)",
+    )
+    lg = data.add_argument_group("training logs (FILE a log file or folder)")
+    lg.add_argument(
+        "--format",
+        choices=("auto", "csv", *FORMATS),
+        default="auto",
+        help="auto (default): W&B CSV exports, trainer_state.json, .jsonl and TensorBoard "
+        "event files (or folders of them) are recognised; other files are CSV tables of runs",
+    )
+    spec_help = "a number, re:PATTERN (on the run name), column:NAME or a JSON file run -> number"
+    lg.add_argument(
+        "--n-params",
+        type=_per_run_spec,
+        default=None,
+        metavar="SPEC",
+        help=f"model size: {spec_help}",
+    )
+    lg.add_argument(
+        "--tokens-per-step",
+        type=_per_run_spec,
+        default=None,
+        metavar="SPEC",
+        help=f"tokens per optimizer step (tokens = step x this): {spec_help}",
+    )
 
     plot = argparse.ArgumentParser(add_help=False)
     plot.add_argument(
@@ -481,9 +602,85 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------- helpers
-def _load(args: argparse.Namespace) -> Runs:
+_LOG_COLUMNS = ("loss", "step", "n_tokens", "n_params", "run_id")
+
+
+def _log_format(args: argparse.Namespace) -> str | None:
+    """The training-log format of FILE, or None for a CSV table of runs."""
+    fmt: str = getattr(args, "format", "auto")
+    if fmt == "csv" or args.file == "-":
+        return None
+    if fmt != "auto":
+        return fmt
+    if not os.path.exists(args.file):
+        raise UserError(f"`FILE` {args.file!r} does not exist.")
+    found = detect_format(args.file)
+    if found is None and (args.n_params is not None or args.tokens_per_step is not None):
+        return "wandb"  # a long-layout log table: one row per run and step
+    return found
+
+
+def _where(args: argparse.Namespace) -> dict[str, Any] | None:
+    where: dict[str, Any] = {}
+    for key, value in getattr(args, "where", []):
+        prev = where.get(key)
+        where[key] = (
+            value if prev is None else [*(prev if isinstance(prev, list) else [prev]), value]
+        )
+    return where or None
+
+
+def _read_log(args: argparse.Namespace, fmt: str, ctx: _Context) -> Runs:
     columns = dict(args.column)
-    units = dict(args.unit)
+    bad = [k for k in columns if k not in _LOG_COLUMNS]
+    if bad or args.unit or args.where or args.group_by:
+        what = f"`--column {bad[0]}=...`" if bad else "`--unit`, `--where` and `--group-by`"
+        raise UserError(
+            f"{what} cannot be used with training logs ({fmt}); --column names "
+            f"{', '.join(_LOG_COLUMNS)} there."
+        )
+    bar = ctx.bar("reading logs")
+    try:
+        runs = read_logs(
+            args.file,
+            format=fmt,
+            progress=bar,
+            columns=columns or None,
+            n_params=args.n_params,
+            tokens_per_step=args.tokens_per_step,
+            flops_per_param_token=args.flops_per_param_token,
+        )
+    finally:
+        bar.close()
+    ctx.note(runs.summary())
+    return runs
+
+
+def _load(args: argparse.Namespace, ctx: _Context | None = None) -> Runs:
+    preloaded = getattr(args, "preloaded", None)
+    if preloaded is not None:
+        return preloaded  # type: ignore[no-any-return]
+    fmt = _log_format(args)
+    if fmt is not None:
+        return _read_log(args, fmt, ctx or _Context(show_progress=False))
+    if args.n_params is not None or args.tokens_per_step is not None:
+        raise UserError("`--n-params` and `--tokens-per-step` apply to training logs only.")
+    runs = _load_table(args, group_by=None)
+    assert isinstance(runs, Runs)
+    return runs
+
+
+def _unit(text: str) -> str | float:
+    """``--unit`` values: a unit name, or a number to multiply by (``budget=3``)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _load_table(args: argparse.Namespace, group_by: str | None) -> Runs | dict[str, Runs]:
+    columns = dict(args.column)
+    units = {key: _unit(value) for key, value in args.unit}
     for key in (*columns, *units):
         if key not in FIELDS:
             raise UserError(
@@ -496,7 +693,37 @@ def _load(args: argparse.Namespace) -> Runs:
         units=units or None,
         flops_per_param_token=args.flops_per_param_token,
         delimiter=args.delimiter,
+        where=_where(args),
+        group_by=group_by,
     )
+
+
+def _group_plot(path: str, key: str) -> str:
+    stem, ext = os.path.splitext(path)
+    safe = re.sub(r"[^0-9A-Za-z._+-]+", "_", key).strip("_") or "group"
+    return f"{stem}-{safe}{ext or '.png'}"
+
+
+def _cmd_grouped(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
+    """Run the command once per ``--group-by`` value; print and collect each."""
+    if _log_format(args) is not None:
+        raise UserError("`--group-by` applies to CSV tables of runs, not to training logs.")
+    groups = _load_table(args, group_by=args.group_by)
+    assert isinstance(groups, dict)
+    payload: Payload = {"command": args.command, "group_by": args.group_by, "groups": {}}
+    texts: list[str] = []
+    for key, runs in groups.items():
+        sub = argparse.Namespace(**vars(args))
+        sub.preloaded = runs
+        sub.plot = _group_plot(args.plot, key) if args.plot else None
+        ctx.note(f"{args.group_by} = {key}: {len(runs)} rows")
+        try:
+            group_payload, text = args.handler(sub, ctx)
+        except (UserError, ValueError, TypeError, FloatingPointError) as exc:
+            raise UserError(f"{args.group_by}={key}: {exc}") from None
+        payload["groups"][key] = group_payload
+        texts.append(f"== {args.group_by} = {key} ==\n{text}")
+    return payload, "\n\n".join(texts)
 
 
 def _data_info(runs: Runs) -> dict[str, Any]:
@@ -702,7 +929,7 @@ def _run_fit(
 
 
 def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
-    runs = _load(args)
+    runs = _load(args, ctx)
     dropped: list[int] = []
     if args.drop_highest:
         if args.drop_highest >= len(runs):
@@ -837,7 +1064,7 @@ def _run_isoflop(
 
 
 def _cmd_isoflop(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
-    runs = _load(args)
+    runs = _load(args, ctx)
     use_d = "n_tokens" not in runs.derived
     res, boot_info = _run_isoflop(
         runs.n_params,
@@ -955,7 +1182,7 @@ def _run_envelope(
 
 
 def _cmd_envelope(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
-    runs = _load(args)
+    runs = _load(args, ctx)
     if runs.run_id is None:
         raise UserError(
             f"`FILE` {runs.source!r} has no run id column (run, run_id, name, ...), which the "
@@ -1240,7 +1467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            payload, text = args.handler(args, ctx)
+            grouped = getattr(args, "group_by", None) is not None
+            payload, text = (_cmd_grouped if grouped else args.handler)(args, ctx)
         except (UserError, ValueError, TypeError, FloatingPointError, OSError) as exc:
             stderr.write(f"{PROG}: error: {exc}\n")
             return 2

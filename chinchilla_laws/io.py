@@ -11,6 +11,7 @@ read with the standard :mod:`csv` module; pandas is never imported.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io as _io
 import math
 import os
@@ -18,20 +19,30 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import IO, Any
+from typing import IO, Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _select
 from ._typing import AnyArray, FloatArray, readonly
 from ._validation import _describe, as_positive_scalar
 
 __all__ = ["COLUMN_ALIASES", "UNIT_SCALES", "Runs", "load_runs", "save_runs"]
 
-FIELDS = ("n_params", "n_tokens", "compute", "loss", "run_id", "budget", "schedule_end")
+FIELDS = (
+    "n_params",
+    "n_tokens",
+    "compute",
+    "loss",
+    "run_id",
+    "budget",
+    "schedule_end",
+    "step",
+)
 """The fields of :class:`Runs` that can be read from a column."""
 
-NUMERIC_FIELDS = ("n_params", "n_tokens", "compute", "loss", "budget", "schedule_end")
+NUMERIC_FIELDS = ("n_params", "n_tokens", "compute", "loss", "budget", "schedule_end", "step")
 
 COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -85,6 +96,7 @@ COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "nominal_isoflop_budget",
         ),
         "schedule_end": ("schedule_end", "horizon", "schedule_tokens"),
+        "step": ("step", "global_step", "trainer_global_step", "iteration"),
     }
 )
 """Column names recognised for each field, compared after normalisation.
@@ -149,6 +161,8 @@ class Runs:
         IsoFLOP budget labels in FLOPs, when the source has them.
     schedule_end : ndarray or None
         Tokens at which each row's schedule ends (training curves), when given.
+    step : ndarray or None
+        The optimizer step of each row (training logs), when the source has it.
     flops_per_param_token : float
         ``k`` of ``C = k N D`` (6 by default).
     columns : mapping
@@ -157,6 +171,9 @@ class Runs:
         The fields computed from ``C = k N D`` rather than read.
     source : str
         A description of where the data came from (a path, ``"DataFrame"``, ...).
+    skipped : mapping
+        Rows of the source that were not read, counted by reason (``where`` filters,
+        log entries without the loss, ...); see :meth:`summary`.
     """
 
     n_params: FloatArray
@@ -166,18 +183,22 @@ class Runs:
     run_id: AnyArray | None = field(default=None, repr=False)
     budget: FloatArray | None = field(default=None, repr=False)
     schedule_end: FloatArray | None = field(default=None, repr=False)
+    step: FloatArray | None = field(default=None, repr=False)
     flops_per_param_token: float = 6.0
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     derived: tuple[str, ...] = ()
     source: str = ""
+    skipped: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         for name in FIELDS:
             value = getattr(self, name)
             if value is not None:
                 readonly(value)
-        if not isinstance(self.columns, MappingProxyType):
-            object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+        for name in ("columns", "skipped"):
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     def __len__(self) -> int:
         return int(self.n_params.shape[0])
@@ -207,11 +228,32 @@ class Runs:
             run_id=take(self.run_id),
             budget=take(self.budget),
             schedule_end=take(self.schedule_end),
+            step=take(self.step),
             flops_per_param_token=self.flops_per_param_token,
             columns=self.columns,
             derived=self.derived,
             source=self.source,
+            skipped=self.skipped,
         )
+
+    @property
+    def n_runs(self) -> int | None:
+        """The number of distinct run ids (None without run ids)."""
+        return None if self.run_id is None else int(np.unique(self.run_id).shape[0])
+
+    def summary(self) -> str:
+        """What was read: rows, runs, the columns used and the rows skipped, with why."""
+        runs = "" if self.n_runs is None else f"{self.n_runs} runs, "
+        cols = ", ".join(f"{k}={v!r}" for k, v in self.columns.items())
+        text = f"read {runs}{len(self)} rows from {self.source} ({cols})"
+        if self.derived:
+            k = f"{self.flops_per_param_token:g}"
+            text += "; derived " + ", ".join(self.derived) + f" from C = {k} N D"
+        if self.skipped:
+            total = sum(self.skipped.values())
+            why = "; ".join(f"{n} {reason}" for reason, n in self.skipped.items())
+            text += f"; skipped {total} rows: {why}"
+        return text
 
     def as_dict(self) -> dict[str, AnyArray]:
         """The fields present, by name (optional fields only when present)."""
@@ -223,7 +265,9 @@ class Runs:
         return out
 
     def __repr__(self) -> str:
-        extra = [f for f in ("run_id", "budget", "schedule_end") if getattr(self, f) is not None]
+        extra = [
+            f for f in ("run_id", "budget", "schedule_end", "step") if getattr(self, f) is not None
+        ]
         return (
             f"Runs(n_rows={len(self)}, source={self.source!r}, columns={dict(self.columns)!r}, "
             f"derived={self.derived!r}, optional={tuple(extra)!r}, "
@@ -414,7 +458,12 @@ def _parse_number(text: str) -> float:
 
 
 def _csv_column(
-    rows: list[list[str]], lines: list[int], index: int, name: str, label: str
+    rows: list[list[str]],
+    lines: list[int],
+    index: int,
+    name: str,
+    label: str,
+    row_numbers: AnyArray | None = None,
 ) -> FloatArray:
     out = np.empty(len(rows))
     for pos, row in enumerate(rows):
@@ -425,8 +474,9 @@ def _csv_column(
             out[pos] = _parse_number(cell)
         except ValueError:
             what = "an empty cell" if not cell.strip() else repr(cell)
+            number = pos + 1 if row_numbers is None else int(row_numbers[pos]) + 1
             raise ValueError(
-                f"`source` {label}, line {lines[pos]} (row {pos + 1}), column {name!r}: "
+                f"`source` {label}, line {lines[pos]} (row {number}), column {name!r}: "
                 f"expected a number; got {what}."
             ) from None
     return out
@@ -472,6 +522,32 @@ def _frame_column(arr: AnyArray, name: str, label: str) -> FloatArray:
 
 
 # ---------------------------------------------------------------------- public API
+@overload
+def load_runs(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = ...,
+    units: Mapping[str, str | float] | None = ...,
+    flops_per_param_token: float = ...,
+    delimiter: str | None = ...,
+    where: _select.Where | None = ...,
+    group_by: None = ...,
+) -> Runs: ...
+
+
+@overload
+def load_runs(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = ...,
+    units: Mapping[str, str | float] | None = ...,
+    flops_per_param_token: float = ...,
+    delimiter: str | None = ...,
+    where: _select.Where | None = ...,
+    group_by: str,
+) -> dict[str, Runs]: ...
+
+
 def load_runs(
     source: Any,
     *,
@@ -479,7 +555,9 @@ def load_runs(
     units: Mapping[str, str | float] | None = None,
     flops_per_param_token: float = 6.0,
     delimiter: str | None = None,
-) -> Runs:
+    where: _select.Where | None = None,
+    group_by: str | None = None,
+) -> Runs | dict[str, Runs]:
     r"""Read runs from a CSV file, a text stream, a data frame or a mapping of arrays.
 
     Parameters
@@ -506,10 +584,24 @@ def load_runs(
         the source lacks. With only one of them, ``budget`` stands in for ``C``.
     delimiter : str, optional
         CSV field separator; by default guessed from the file name and the header.
+    where : mapping or callable, optional
+        Keep only some rows. A mapping from column name (any column of the source,
+        not only the fields above) to the value the row must have, e.g.
+        ``{"dataset": "dclm", "is_validation_optimal_run": False}`` (all must hold;
+        a list or tuple of values means any of them). Text matches text, numbers
+        match numbers (``"2048"`` matches ``2048.0``) and ``True``/``False`` match
+        their spelling in any case. A callable receives each row as a mapping from
+        column name to cell and returns whether to keep it. Rows left out are
+        neither parsed nor checked, and are counted in :attr:`Runs.skipped`.
+    group_by : str, optional
+        A column name: return one :class:`Runs` per distinct value of that column
+        (its text), in the order of first appearance, instead of one.
 
     Returns
     -------
-    Runs
+    Runs or dict of str to Runs
+        One :class:`Runs`, or with ``group_by`` a ``dict`` from group value to the
+        group's rows.
 
     Raises
     ------
@@ -535,7 +627,13 @@ def load_runs(
     >>> runs = load_runs(io.StringIO(text))
     >>> runs.n_tokens.tolist(), runs.derived
     ([10000000000.0, 5000000000.0], ('n_tokens',))
+    >>> text = "model,N,D,loss\na,1e8,1e9,3.1\nb,1e8,1e9,3.0\na,2e8,1e9,2.9\n"
+    >>> groups = load_runs(io.StringIO(text), group_by="model", where={"D": 1e9})
+    >>> {name: g.loss.tolist() for name, g in groups.items()}
+    {'a': [3.1, 2.9], 'b': [3.0]}
     """
+    where = _select.check_where(where)
+    group_by = _select.check_group_by(group_by)
     explicit = _check_columns(columns)
     scales = _check_units(units)
     k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
@@ -547,15 +645,27 @@ def load_runs(
     ):
         header, rows, lines, label, source_name = _read_csv(source, delimiter)
         found = _resolve(header, explicit, f"`source` {label}")
+        n_all = len(rows)
+        groups = None
+        if group_by is not None:
+            gi = _select.find_column(header, group_by, "group_by", f"`source` {label}")
+            groups = _select.group_keys([row[gi] for row in rows])
+        if where is not None:
+            all_rows = rows
+            keep = _select.row_mask(
+                header, lambda i: [row[i] for row in all_rows], n_all, where, f"`source` {label}"
+            )
+            rows = [row for row, k in zip(rows, keep, strict=True) if k]
+            lines = [line for line, k in zip(lines, keep, strict=True) if k]
 
         def numeric(fld: str) -> FloatArray:
-            return _csv_column(rows, lines, found[fld], header[found[fld]], label)
+            return _csv_column(rows, lines, found[fld], header[found[fld]], label, row_number)
 
         def text_column(fld: str) -> AnyArray:
             return np.array([row[found[fld]].strip() for row in rows])
 
         def row_ref(pos: int) -> str:
-            return f"line {lines[pos]} (row {pos + 1})"
+            return f"line {lines[pos]} (row {row_number[pos] + 1})"
 
     elif _is_frame(source):
         header = _frame_header(source)
@@ -573,6 +683,22 @@ def load_runs(
             cache[idx] = arr
         if length == 0:
             raise ValueError(f"`source` {label} has no rows.")
+        n_all = int(length or 0)
+
+        def frame_cells(i: int) -> Any:
+            arr = cache[i] if i in cache else _frame_values(source, header[i])
+            if arr.shape[0] != n_all:
+                raise ValueError(f"`source` {label} has columns of different lengths.")
+            return arr.tolist()
+
+        groups = None
+        if group_by is not None:
+            gi = _select.find_column(header, group_by, "group_by", f"`source` {label}")
+            groups = _select.group_keys(frame_cells(gi))
+        if where is not None:
+            keep = _select.row_mask(header, frame_cells, n_all, where, f"`source` {label}")
+            for idx in list(cache):
+                cache[idx] = cache[idx][keep]
 
         def numeric(fld: str) -> FloatArray:
             return _frame_column(cache[found[fld]], header[found[fld]], label)
@@ -581,7 +707,7 @@ def load_runs(
             return np.array([str(v) for v in cache[found[fld]].tolist()])
 
         def row_ref(pos: int) -> str:
-            return f"row {pos + 1}"
+            return f"row {row_number[pos] + 1}"
 
         source_name = "DataFrame" if label == "data frame" else "mapping"
     else:
@@ -590,23 +716,41 @@ def load_runs(
             f"of columns; got {_describe(source)}."
         )
 
-    where = f"`source` {label}"
+    skipped: dict[str, int] = {}
+    row_number = np.arange(n_all)
+    if where is not None:
+        row_number = row_number[keep]
+        if groups is not None:
+            groups = groups[keep]
+        n_left = int(keep.sum())
+        if n_left == 0:
+            raise ValueError(
+                f"`where` keeps none of the {n_all} rows of `source` {label} "
+                f"({_select.describe_where(where)})."
+            )
+        if n_left < n_all:
+            skipped[f"not matching {_select.describe_where(where)}"] = n_all - n_left
+    where_label = f"`source` {label}"
     values: dict[str, FloatArray] = {}
     for fld in NUMERIC_FIELDS:
         if fld in found:
             arr = numeric(fld) * scales.get(fld, 1.0)
             col = header[found[fld]]
-            bad = ~np.isfinite(arr) if fld == "loss" else ~(np.isfinite(arr) & (arr > 0))
+            if fld == "loss":
+                bad, need = ~np.isfinite(arr), "a finite number"
+            elif fld == "step":
+                bad, need = ~(np.isfinite(arr) & (arr >= 0)), "a non-negative finite number"
+            else:
+                bad, need = ~(np.isfinite(arr) & (arr > 0)), "a positive finite number"
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
-                need = "a finite number" if fld == "loss" else "a positive finite number"
                 raise ValueError(
-                    f"{where}, {row_ref(pos)}, column {col!r}: `{fld}` must be {need}; "
+                    f"{where_label}, {row_ref(pos)}, column {col!r}: `{fld}` must be {need}; "
                     f"got {arr[pos]!r}."
                 )
             values[fld] = arr
     if "loss" not in values:
-        raise ValueError(_missing_message("loss", header, where, "the loss of each run"))
+        raise ValueError(_missing_message("loss", header, where_label, "the loss of each run"))
 
     have = [f for f in ("n_params", "n_tokens", "compute") if f in values]
     budget_as_compute = False
@@ -620,7 +764,7 @@ def load_runs(
             _missing_message(
                 missing[0],
                 header,
-                where,
+                where_label,
                 "two of N, D and C are needed, the third follows from C = k N D",
             )
         )
@@ -638,11 +782,11 @@ def load_runs(
         bad = ~(np.isfinite(values[fld]) & (values[fld] > 0))
         if bad.any():  # pragma: no cover - positive inputs give positive results
             pos = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"{where}, {row_ref(pos)}: derived `{fld}` is not finite.")
+            raise ValueError(f"{where_label}, {row_ref(pos)}: derived `{fld}` is not finite.")
     used = {fld: header[i] for fld, i in found.items()}
     if budget_as_compute:
         used["compute"] = used["budget"]
-    return Runs(
+    runs = Runs(
         n_params=np.ascontiguousarray(values["n_params"]),
         n_tokens=np.ascontiguousarray(values["n_tokens"]),
         compute=np.array(values["compute"]),
@@ -650,11 +794,26 @@ def load_runs(
         run_id=text_column("run_id") if "run_id" in found else None,
         budget=values.get("budget"),
         schedule_end=values.get("schedule_end"),
+        step=values.get("step"),
         flops_per_param_token=k,
         columns=used,
         derived=tuple(derived),
         source=source_name,
+        skipped=skipped,
     )
+    if groups is None:
+        return runs
+    return _split(runs, groups, header[gi])
+
+
+def _split(runs: Runs, keys: AnyArray, column: str) -> dict[str, Runs]:
+    """One :class:`Runs` per distinct key, in the order of first appearance."""
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    out: dict[str, Runs] = {}
+    for u in np.argsort(first, kind="stable"):
+        part = runs.select(np.flatnonzero(inverse == u))
+        out[str(uniq[u])] = dataclasses.replace(part, source=f"{runs.source} [{column}={uniq[u]}]")
+    return out
 
 
 def _format_cell(value: Any) -> str:
