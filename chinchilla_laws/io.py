@@ -242,18 +242,19 @@ class Runs:
         return None if self.run_id is None else int(np.unique(self.run_id).shape[0])
 
     def summary(self) -> str:
-        """What was read: rows, runs, the columns used and the rows skipped, with why."""
+        """What was read: runs and rows, where each field came from, rows skipped and why."""
         runs = "" if self.n_runs is None else f"{self.n_runs} runs, "
-        cols = ", ".join(f"{k}={v!r}" for k, v in self.columns.items())
-        text = f"read {runs}{len(self)} rows from {self.source} ({cols})"
+        lines = [f"read {runs}{len(self)} rows from {self.source}"]
+        if self.columns:
+            lines.append("  " + "; ".join(f"{k} from {v}" for k, v in self.columns.items()))
         if self.derived:
             k = f"{self.flops_per_param_token:g}"
-            text += "; derived " + ", ".join(self.derived) + f" from C = {k} N D"
+            lines.append("  derived " + ", ".join(self.derived) + f" from C = {k} N D")
         if self.skipped:
             total = sum(self.skipped.values())
             why = "; ".join(f"{n} {reason}" for reason, n in self.skipped.items())
-            text += f"; skipped {total} rows: {why}"
-        return text
+            lines.append(f"  skipped {total} rows: {why}")
+        return "\n".join(lines)
 
     def as_dict(self) -> dict[str, AnyArray]:
         """The fields present, by name (optional fields only when present)."""

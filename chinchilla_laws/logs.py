@@ -37,6 +37,7 @@ that has ``loss`` itself uses it even when other losses are logged too (``eval_l
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import os
@@ -140,7 +141,6 @@ class _Log:
     name: str
     label: str
     values: dict[str, FloatArray]
-    lines: AnyArray | None = None
     state: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -218,7 +218,6 @@ def _table_logs(
     wanted: Mapping[str, str],
     where: Callable[[int], str],
     with_runs: bool = True,
-    lines: AnyArray | None = None,
     state: Mapping[str, Any] | None = None,
 ) -> tuple[list[_Log], dict[str, str]]:
     """Split a long table (one row per logged point) into runs."""
@@ -240,30 +239,41 @@ def _table_logs(
         used["run_id"] = "file name" if with_runs else "folder name"
         groups: list[tuple[str, AnyArray | None]] = [(default_run, None)]
     else:
-        cells = column(index[used["run_id"]])
-        loss = values[used["loss"]]
-        codes: dict[str, int] = {}
-        rows_code = np.empty(n_rows, dtype=np.int64)
-        for pos, cell in enumerate(cells):
-            text = "" if cell is None else str(cell).strip()
-            if not text:
-                if math.isfinite(loss[pos]):
-                    raise ValueError(
-                        f"{label}, {where(pos)}: no run name in {used['run_id']!r} "
-                        "on a row with a loss."
-                    )
-                rows_code[pos] = -1
-                continue
-            rows_code[pos] = codes.setdefault(text, len(codes))
-        order = np.argsort(rows_code, kind="stable")
-        bounds = np.searchsorted(rows_code[order], np.arange(len(codes) + 1))
-        groups = [(name, order[bounds[c] : bounds[c + 1]]) for name, c in codes.items()]
+        groups = _split_runs(
+            column(index[used["run_id"]]), values[used["loss"]], used["run_id"], label, where
+        )
     logs = []
     for name, idx in groups:
         vals = {k: v if idx is None else v[idx] for k, v in values.items()}
-        run_lines = lines if idx is None or lines is None else lines[idx]
-        logs.append(_Log(name=name, label=label, values=vals, lines=run_lines, state=state or {}))
+        logs.append(_Log(name=name, label=label, values=vals, state=state or {}))
     return logs, used
+
+
+def _split_runs(
+    cells: Sequence[Any], loss: FloatArray, key: str, label: str, where: Callable[[int], str]
+) -> list[tuple[str, AnyArray | None]]:
+    """Row indices of each run, runs in the order of first appearance."""
+    try:
+        raw = {cell: code for code, cell in enumerate(dict.fromkeys(cells))}
+    except TypeError:
+        bad = next(c for c in cells if not isinstance(c, (str, int, float, type(None))))
+        raise ValueError(
+            f"{label}: run names in {key!r} must be text or numbers; got {_describe(bad)}."
+        ) from None
+    first = np.fromiter(map(raw.__getitem__, cells), dtype=np.int64, count=len(cells))
+    name_code: dict[str, int] = {}
+    remap = np.empty(len(raw), dtype=np.int64)
+    for cell, code in raw.items():
+        text = "" if cell is None else str(cell).strip()
+        remap[code] = -1 if not text else name_code.setdefault(text, len(name_code))
+    rows_code = remap[first]
+    nameless = (rows_code < 0) & np.isfinite(loss)
+    if nameless.any():
+        pos = int(np.flatnonzero(nameless)[0])
+        raise ValueError(f"{label}, {where(pos)}: no run name in {key!r} on a row with a loss.")
+    order = np.argsort(rows_code, kind="stable")
+    bounds = np.searchsorted(rows_code[order], np.arange(len(name_code) + 1))
+    return [(name, order[bounds[c] : bounds[c + 1]]) for name, c in name_code.items()]
 
 
 def _no_loss(label: str, what: str, names: Sequence[str]) -> str:
@@ -353,7 +363,7 @@ def _spec_text(spec: PerRun) -> str:
         return spec
     if callable(spec):
         return f"{getattr(spec, '__name__', 'callable')}(run name)"
-    return repr(spec)
+    return f"{spec:.12g}"
 
 
 def _count(skipped: dict[str, int], reason: str, n: int) -> None:
@@ -379,9 +389,10 @@ def _assemble(
         n_params = used["n_params"]
     columns: dict[str, str] = {"run_id": used["run_id"], "loss": used["loss"]}
     loss_key = used["loss"]
-    parts: dict[str, list[AnyArray]] = {
-        f: [] for f in ("run_id", "n_params", "n_tokens", "loss", "step", "schedule_end")
-    }
+    parts: dict[str, list[AnyArray]] = {"n_tokens": [], "loss": [], "step": []}
+    counts: list[int] = []
+    run_n: list[float] = []
+    run_end: list[float] = []
     for log in logs:
         where = f"{log.label}, run {log.name!r}"
         loss = log.values[loss_key]
@@ -431,17 +442,16 @@ def _assemble(
         end = _per_run(schedule_end, "schedule_end", log)
         if end is None and schedule_end is None and default_schedule_end is not None:
             end = default_schedule_end(log, tps or math.nan)
-        m = int(keep.sum())
-        parts["run_id"].append(np.full(m, log.name, dtype=object))
-        parts["n_params"].append(np.full(m, n))
+        counts.append(int(keep.sum()))
+        run_n.append(n)
+        run_end.append(math.nan if end is None else end)
         parts["n_tokens"].append(tokens[keep])
         parts["loss"].append(loss[keep])
-        parts["step"].append(step[keep] if step is not None else np.full(m, np.nan))
-        parts["schedule_end"].append(np.full(m, math.nan if end is None else end))
+        parts["step"].append(step[keep] if step is not None else np.full(counts[-1], np.nan))
     if "step" in used:
         columns["step"] = used["step"]
     steps = np.concatenate(parts["step"])
-    ends = np.concatenate(parts["schedule_end"])
+    ends = np.repeat(np.asarray(run_end), counts)
     if np.isnan(ends).all():
         ends_out = None
     elif np.isnan(ends).any():
@@ -451,14 +461,16 @@ def _assemble(
         columns["schedule_end"] = (
             _spec_text(schedule_end) if schedule_end is not None else "max_steps × tokens_per_step"
         )
-    n_all = np.concatenate(parts["n_params"])
+    order = ("run_id", "loss", "step", "n_tokens", "tokens_per_step", "n_params", "schedule_end")
+    columns = {key: columns[key] for key in order if key in columns}
+    n_all = np.repeat(np.asarray(run_n), counts)
     d_all = np.concatenate(parts["n_tokens"])
     return Runs(
         n_params=n_all,
         n_tokens=d_all,
         compute=k * n_all * d_all,
         loss=np.concatenate(parts["loss"]),
-        run_id=np.array(np.concatenate(parts["run_id"]).tolist(), dtype=str),
+        run_id=np.repeat(np.array([log.name for log in logs], dtype=str), counts),
         schedule_end=ends_out,
         step=None if np.isnan(steps).all() else steps,
         flops_per_param_token=k,
@@ -520,32 +532,43 @@ _WIDE = re.compile(r"^(.*\S)\s+-\s+(\S.*)$")
 
 
 def _csv_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows and their line numbers; blank lines are skipped."""
     text = _read_text(path)
     label = f"file {str(path)!r}"
-    reader = csv.reader(text.splitlines())
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    try:
-        for row in reader:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if header is None:
-                header = [c.strip() for c in row]
-                continue
-            if len(row) != len(header):
-                raise ValueError(
-                    f"{label}, line {reader.line_num}: expected {len(header)} fields as in the "
-                    f"header; got {len(row)}."
-                )
-            rows.append(row)
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise ValueError(f"{label}, line {reader.line_num}: malformed CSV ({exc}).") from None
+    head, _, body = text.partition("\n")
+    if '"' not in body and "\r" not in body and head.strip():
+        # numbers only below the header: str.split is several times faster than csv
+        header = [c.strip() for c in next(csv.reader([head]))]
+        for number, line in enumerate(body.split("\n"), start=2):
+            if line.strip():
+                rows.append(line.split(","))
+                lines.append(number)
+    else:
+        reader = csv.reader(text.splitlines())
+        try:
+            for row in reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue
+                if header is None:
+                    header = [c.strip() for c in row]
+                    continue
+                rows.append(row)
+                lines.append(reader.line_num)
+        except csv.Error as exc:
+            raise ValueError(f"{label}, line {reader.line_num}: malformed CSV ({exc}).") from None
     if header is None:
         raise ValueError(f"{label} is empty: no header row.")
     if not rows:
         raise ValueError(f"{label} has a header but no data rows.")
+    for row, number in zip(rows, lines, strict=True):
+        if len(row) != len(header):
+            raise ValueError(
+                f"{label}, line {number}: expected {len(header)} fields as in the header; "
+                f"got {len(row)}."
+            )
     return header, rows, lines
 
 
@@ -625,7 +648,6 @@ def read_wandb_csv(
     p = _path(path)
     header, rows, lines = _csv_table(p)
     label = f"file {str(p)!r}"
-    line_arr = np.asarray(lines)
 
     def row_at(pos: int) -> str:
         return f"line {lines[pos]}"
@@ -642,7 +664,6 @@ def read_wandb_csv(
             explicit=explicit,
             wanted=wanted,
             where=row_at,
-            lines=line_arr,
         )
     else:
         logs, used = _wide_logs(header, rows, label, explicit, wanted, row_at)
@@ -711,10 +732,10 @@ def _wide_logs(
     if "loss" not in used:
         raise ValueError(_no_loss(label, "metric", metrics))
     steps_i = header.index(step_name)
-    table = np.array(rows, dtype=object)
+    by_column = list(zip(*rows, strict=True))
 
     def values_of(i: int) -> FloatArray:
-        return _floats(table[:, i].tolist(), header[i], label, row_at)
+        return _floats(by_column[i], header[i], label, row_at)
 
     step = values_of(steps_i)
     logs: list[_Log] = []
@@ -743,37 +764,53 @@ def _wide_logs(
 
 
 # ---------------------------------------------------------------------- JSON Lines
-def _jsonl_objects(path: Path) -> tuple[list[dict[str, Any]], AnyArray]:
-    label = f"file {str(path)!r}"
-    text = _read_text(path)
-    raw = text.splitlines()
-    numbers = [i + 1 for i, line in enumerate(raw) if line.strip()]
-    lines = [raw[i - 1] for i in numbers]
-    if not lines:
-        raise ValueError(f"{label} is empty: no JSON lines.")
+def _loads(text: str) -> Any:
+    """``json.loads``, or the faster ``orjson.loads`` when orjson is installed."""
     try:
-        objs = json.loads("[" + ",".join(lines) + "]")
-        ok = len(objs) == len(lines)
-    except json.JSONDecodeError:
-        ok = False
-    if not ok:  # find the first bad line, and say what is wrong with it
+        import orjson
+    except ImportError:
+        return json.loads(text)
+    return orjson.loads(text)
+
+
+def _jsonl_objects(path: Path) -> tuple[list[dict[str, Any]], Callable[[int], int]]:
+    """The objects of a JSON Lines file, and the line number of each (by position)."""
+    label = f"file {str(path)!r}"
+    text = _read_text(path).strip()
+    if not text:
+        raise ValueError(f"{label} is empty: no JSON lines.")
+    objs: Any = None
+    if "\r" not in text and "\n\n" not in text:  # no blank lines: line = position + 1
+        try:
+            objs = _loads("[" + text.replace("\n", ",") + "]")
+        except ValueError:  # json.JSONDecodeError and orjson.JSONDecodeError are ValueErrors
+            objs = None
+        if objs is not None and len(objs) != text.count("\n") + 1:
+            objs = None  # pragma: no cover - a line holding two values fails to parse above
+        numbers: list[int] | None = None
+    if objs is None:  # blank lines, or a bad line to find and name
+        raw = text.splitlines()
+        numbers = [i + 1 for i, line in enumerate(raw) if line.strip()]
         objs = []
-        for number, line in zip(numbers, lines, strict=True):
+        for number in numbers:
             try:
-                objs.append(json.loads(line))
+                objs.append(json.loads(raw[number - 1]))
             except json.JSONDecodeError as exc:
                 raise ValueError(
                     f"{label}, line {number}: not valid JSON ({exc.msg} at column "
                     f"{exc.colno}); a truncated last line means the log was cut off."
                 ) from None
-        raise ValueError(f"{label}: a line holds more than one JSON value.")  # pragma: no cover
-    for number, obj in zip(numbers, objs, strict=True):
-        if not isinstance(obj, dict):
-            raise ValueError(
-                f"{label}, line {number}: expected a JSON object ({{...}}); got "
-                f"{type(obj).__name__}."
-            )
-    return objs, np.asarray(numbers)
+
+    def line_of(pos: int) -> int:
+        return pos + 1 if numbers is None else numbers[pos]
+
+    if set(map(type, objs)) != {dict}:
+        pos = next(i for i, obj in enumerate(objs) if not isinstance(obj, dict))
+        raise ValueError(
+            f"{label}, line {line_of(pos)}: expected a JSON object ({{...}}); got "
+            f"{type(objs[pos]).__name__}."
+        )
+    return objs, line_of
 
 
 def _jsonl_files(p: Path) -> list[Path]:
@@ -844,18 +881,17 @@ def read_jsonl(
     logs: list[_Log] = []
     used: dict[str, str] = {}
     for i, f in enumerate(files):
-        objs, numbers = _jsonl_objects(f)
+        objs, line_of = _jsonl_objects(f)
         label = f"file {str(f)!r}"
-        names = list(dict.fromkeys(key for obj in objs for key in obj))
+        names = list(dict.fromkeys(itertools.chain.from_iterable(objs)))
 
-        def line_at(pos: int, numbers: AnyArray = numbers) -> str:
-            return f"line {numbers[pos]}"
+        def line_at(pos: int, line_of: Callable[[int], int] = line_of) -> str:
+            return f"line {line_of(pos)}"
 
         def column(
             j: int, objs: list[dict[str, Any]] = objs, names: list[str] = names
         ) -> list[Any]:
-            key = names[j]
-            return [obj.get(key) for obj in objs]
+            return list(map(dict.get, objs, itertools.repeat(names[j])))
 
         file_logs, file_used = _table_logs(
             names,
@@ -867,7 +903,6 @@ def read_jsonl(
             explicit=explicit,
             wanted=wanted,
             where=line_at,
-            lines=numbers,
         )
         _merge_used(used, file_used, label)
         logs += file_logs
