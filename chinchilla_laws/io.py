@@ -489,13 +489,14 @@ def _is_frame(source: Any) -> bool:
     )
 
 
-def _frame_header(source: Any) -> list[str]:
+def _frame_keys(source: Any) -> list[Any]:
     cols: Iterable[Any] = source.keys() if isinstance(source, Mapping) else source.columns
-    return [str(c) for c in cols]
+    return list(cols)
 
 
-def _frame_values(source: Any, name: str) -> AnyArray:
-    col = source[name]
+def _frame_values(source: Any, key: Any) -> AnyArray:
+    name = str(key)
+    col = source[key]
     to_numpy = getattr(col, "to_numpy", None)
     arr: AnyArray = np.asarray(to_numpy() if callable(to_numpy) else col)
     if arr.ndim != 1:
@@ -663,13 +664,16 @@ def load_runs(
             return _csv_column(rows, lines, found[fld], header[found[fld]], label, row_number)
 
         def text_column(fld: str) -> AnyArray:
-            return np.array([row[found[fld]].strip() for row in rows])
+            # kept exactly as written (" a" and "a" are different runs), so that
+            # save_runs -> load_runs is an exact round trip
+            return np.array([row[found[fld]] for row in rows])
 
         def row_ref(pos: int) -> str:
             return f"line {lines[pos]} (row {row_number[pos] + 1})"
 
     elif _is_frame(source):
-        header = _frame_header(source)
+        keys = _frame_keys(source)  # the source's own keys (e.g. integers); names as str
+        header = [str(c) for c in keys]
         label = "data frame" if not isinstance(source, Mapping) else "mapping"
         found = _resolve(header, explicit, f"`source` {label}")
         if not found:
@@ -677,7 +681,7 @@ def load_runs(
         length = None
         cache: dict[int, AnyArray] = {}
         for idx in set(found.values()):
-            arr = _frame_values(source, header[idx])
+            arr = _frame_values(source, keys[idx])
             if length is not None and arr.shape[0] != length:
                 raise ValueError(f"`source` {label} has columns of different lengths.")
             length = arr.shape[0]
@@ -845,7 +849,13 @@ def save_runs(data: Any, path: str | os.PathLike[str]) -> None:
             except Exception:  # pragma: no cover - defensive against odd properties
                 value = None
         if value is not None:
-            cols[name] = np.asarray(value)
+            arr = np.asarray(value)
+            if arr.ndim != 1:
+                raise ValueError(
+                    f"`data` field `{name}` must be a 1-D array (one value per row); "
+                    f"got shape {arr.shape}."
+                )
+            cols[name] = arr
     for name in ("n_params", "n_tokens", "loss"):
         if name not in cols:
             raise ValueError(f"`data` must have `{name}`; got fields {sorted(cols)}.")

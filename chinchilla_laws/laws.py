@@ -39,10 +39,12 @@ def _as_budget(value: ArrayLike, name: str) -> tuple[FloatArray, bool]:
 
 def _finite_or_raise(values: FloatArray, what: str, name: str) -> FloatArray:
     """Closed-form results that overflow are a user-range problem, named as such."""
-    if not np.all(np.isfinite(values)):
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        flow = "overflows" if np.any(np.isinf(values)) else "underflows to 0 in"
         raise ValueError(
-            f"`{name}` is out of range: the {what} overflows float64 for "
-            f"{int(np.count_nonzero(~np.isfinite(values)))} entr(y/ies)."
+            f"`{name}` is out of range: the {what} {flow} float64 for "
+            f"{int(np.count_nonzero(bad))} entr(y/ies)."
         )
     return values
 
@@ -187,13 +189,20 @@ class ChinchillaLaw:
 
     @property
     def G(self) -> float:
-        """``(alpha A / (beta B))^(1 / (alpha + beta))`` of the closed form."""
-        return float(
-            math.exp(
-                (math.log(self.alpha * self.A) - math.log(self.beta * self.B))
-                / (self.alpha + self.beta)
-            )
-        )
+        """``(alpha A / (beta B))^(1 / (alpha + beta))`` of the closed form.
+
+        ``inf`` (or 0) when it is out of float64 range; the frontier then raises.
+        """
+        try:
+            return math.exp(self._log_g())
+        except OverflowError:
+            return math.inf
+
+    def _log_g(self) -> float:
+        """``log G``, computed in logs so that it is finite for every valid law."""
+        return (
+            math.log(self.alpha) + math.log(self.A) - math.log(self.beta) - math.log(self.B)
+        ) / (self.alpha + self.beta)
 
     # ------------------------------------------------------------------ evaluation
     def loss(self, n_params: ArrayLike, n_tokens: ArrayLike) -> FloatArray:
@@ -225,9 +234,18 @@ class ChinchillaLaw:
         c, _ = _as_budget(compute, "compute")
         k = _check_k(flops_per_param_token)
         ck = np.log(c / k)
-        log_g = math.log(self.G)
-        n = np.exp(log_g + self.a * ck)
-        d = np.exp(-log_g + self.b * ck)
+        log_g = self._log_g()
+        with np.errstate(over="ignore", under="ignore"):
+            n = np.exp(log_g + self.a * ck)
+            d = np.exp(-log_g + self.b * ck)
+        bad = ~((n > 0) & np.isfinite(n) & (d > 0) & np.isfinite(d))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"`compute` = {float(c[i]):.6g} is out of range for this law: its frontier "
+                f"N_opt = {float(n[i]):.3g}, D_opt = {float(d[i]):.3g} is not a finite positive "
+                f"float64 (log G = {log_g:.6g}; A = {self.A:.6g}, B = {self.B:.6g})."
+            )
         return Frontier(compute=c.copy(), n_params=n, n_tokens=d, loss=self.loss(n, d))
 
     def optimal_for_params(
@@ -240,11 +258,12 @@ class ChinchillaLaw:
         """
         n, _ = _as_budget(n_params, "n_params")
         k = _check_k(flops_per_param_token)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", under="ignore"):
             c = _finite_or_raise(
-                k * np.exp((np.log(n) - math.log(self.G)) / self.a), "optimal budget", "n_params"
+                k * np.exp((np.log(n) - self._log_g()) / self.a), "optimal budget", "n_params"
             )
-        d = c / (k * n)
+        with np.errstate(under="ignore"):
+            d = _finite_or_raise(c / (k * n), "optimal token count", "n_params")
         return Frontier(compute=c, n_params=n.copy(), n_tokens=d, loss=self.loss(n, d))
 
     def optimal_for_tokens(
@@ -253,11 +272,12 @@ class ChinchillaLaw:
         """The budget (and model size) for which ``n_tokens`` is compute-optimal."""
         d, _ = _as_budget(n_tokens, "n_tokens")
         k = _check_k(flops_per_param_token)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", under="ignore"):
             c = _finite_or_raise(
-                k * np.exp((np.log(d) + math.log(self.G)) / self.b), "optimal budget", "n_tokens"
+                k * np.exp((np.log(d) + self._log_g()) / self.b), "optimal budget", "n_tokens"
             )
-        n = c / (k * d)
+        with np.errstate(under="ignore"):
+            n = _finite_or_raise(c / (k * d), "optimal model size", "n_tokens")
         return Frontier(compute=c, n_params=n, n_tokens=d.copy(), loss=self.loss(n, d))
 
     def tokens_per_param(

@@ -76,6 +76,12 @@ def fit_power_law(
     y = np.log(v)
     if np.ptp(x) == 0:
         raise ValueError("`compute` must contain at least two distinct values; got one.")
+    if np.count_nonzero(w) < 2 or np.ptp(x[w > 0]) == 0:
+        raise ValueError(
+            "`weights` must be positive at two or more distinct `compute` values; got "
+            f"{int(np.count_nonzero(w))} point(s) of positive weight"
+            f"{' at one compute value' if np.count_nonzero(w) else ''}."
+        )
     sw = np.sqrt(w)
     design = np.column_stack([np.ones(n), x]) * sw[:, None]
     coef, *_ = np.linalg.lstsq(design, y * sw, rcond=None)
