@@ -30,6 +30,7 @@ from ._validation import (
     as_positive_scalar,
     as_rng,
 )
+from ._warn import warn
 from .envelope import envelope
 from .isoflop import isoflop_minima
 from .laws import ChinchillaLaw
@@ -435,12 +436,11 @@ def bootstrap_parametric(
     status[bad & (status == StartStatus.CONVERGED)] = StartStatus.DEGENERATE
     n_failed = int(np.count_nonzero(status != StartStatus.CONVERGED))
     if n_failed:
-        warnings.warn(
+        warn(
             f"bootstrap_parametric: {n_failed} of {R} resamples did not converge or gave a "
             "degenerate law; they are "
             "left out of the intervals (see `status`).",
             ConvergenceWarning,
-            stacklevel=2,
         )
     if R - n_failed < 2:
         raise FloatingPointError("fewer than two resamples converged; no interval can be formed.")
@@ -520,11 +520,10 @@ def _finish_powerlaw(
     if arr.shape[0] < 2:
         raise ValueError(f"fewer than two resamples of the {method} fit gave power laws.{why}")
     if n_failed:
-        warnings.warn(
+        warn(
             f"bootstrap_{method}: {n_failed} of {R} resamples gave no power law; they are "
             f"left out of the intervals.{why}",
             ChinchillaWarning,
-            stacklevel=3,
         )
     return PowerLawBootstrap(
         a=np.ascontiguousarray(arr[:, 0]),
@@ -643,13 +642,19 @@ def bootstrap_envelope(
     n_resamples: int = 200,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     progress: Progress | None = None,
+    duplicates: str = "raise",
+    min_run_points: int = 2,
     **options: Any,
 ) -> PowerLawBootstrap:
     """Bootstrap :func:`envelope` by resampling whole runs with replacement.
 
-    ``options`` are passed to :func:`envelope` (scalars only: per-row options
-    such as a long-form ``schedule_end`` array are resampled with the rows).
+    ``duplicates`` and ``min_run_points`` act as in :func:`envelope` (rows of a
+    run sharing a token count; runs with too few points, skipped in the full
+    fit and in every resample). Other ``options`` are passed to :func:`envelope`:
+    per-row options such as a long-form ``schedule_end`` array are resampled with
+    the rows, mappings from run id follow the runs.
     """
+    options = {**options, "duplicates": duplicates, "min_run_points": min_run_points}
     R = as_int(n_resamples, "n_resamples", minimum=2)
     gen = as_rng(rng)
     ids = np.asarray(run_id)

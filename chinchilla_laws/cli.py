@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import enum
+import inspect
 import json
 import math
 import os
@@ -32,7 +33,7 @@ from typing import IO, Any
 import numpy as np
 
 from .datasets import DEFAULT_BUDGETS, synthetic_curves, synthetic_sweep
-from .envelope import EnvelopeResult, envelope
+from .envelope import DUPLICATES, EnvelopeResult, envelope
 from .io import FIELDS, Runs, load_runs, save_runs
 from .isoflop import IsoFLOPResult, isoflop_minima
 from .laws import PRESETS, ChinchillaLaw, Frontier
@@ -155,6 +156,8 @@ class _Context:
 
     show_progress: bool
     stream: IO[str] = field(default_factory=lambda: sys.stderr)
+    runs: Runs | None = None
+    """The rows the command passes to the library, to locate a row named in an error."""
 
     def bar(self, label: str) -> Any:
         return progress_bar(label, enabled=self.show_progress, stream=self.stream)
@@ -273,6 +276,11 @@ def _power_law_line(name: str, symbol: str, law: PowerLaw | None, note: str = ""
 
 
 # ---------------------------------------------------------------------- argument types
+def _api_default(func: Callable[..., Any], name: str) -> Any:
+    """The library's default of ``func``'s keyword ``name``: the CLI never restates one."""
+    return inspect.signature(func).parameters[name].default
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -287,6 +295,13 @@ def _fraction(text: str) -> float:
     value = _positive_float(text)
     if value >= 1:
         raise argparse.ArgumentTypeError(f"expected a number in (0, 1); got {text!r}")
+    return value
+
+
+def _fraction_to_one(text: str) -> float:
+    value = _positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1]; got {text!r}")
     return value
 
 
@@ -502,7 +517,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="Approach 3: fit L(N, D) = E + A/N^alpha + B/D^beta",
         description="Fit the parametric law (Hoffmann et al. 2022, Approach 3) to final losses.",
     )
-    p.add_argument("--delta", type=_positive_float, default=1e-3, help="Huber delta (1e-3)")
+    p.add_argument(
+        "--delta",
+        type=_positive_float,
+        default=_api_default(fit_parametric, "delta"),
+        help="Huber delta (default %(default)g)",
+    )
     p.add_argument(
         "--drop-highest",
         type=_count,
@@ -530,10 +550,21 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Fit a parabola per FLOP budget and power laws through the minima.",
     )
     p.add_argument("--against", choices=("n_params", "n_tokens"), default="n_params")
-    p.add_argument("--budget-rtol", type=_fraction, default=0.05, metavar="RTOL")
+    p.add_argument(
+        "--budget-rtol",
+        type=_fraction,
+        default=_api_default(isoflop_minima, "budget_rtol"),
+        metavar="RTOL",
+    )
     p.add_argument("--robust", action="store_true", help="Huber IRLS parabola fits")
     p.add_argument("--include-flagged", action="store_true", help="use unbracketed vertices too")
-    p.add_argument("--min-points", type=_count, default=3, metavar="M")
+    p.add_argument(
+        "--min-points",
+        type=_count,
+        default=_api_default(isoflop_minima, "min_points"),
+        metavar="M",
+        help="runs a budget needs for a parabola (default %(default)s)",
+    )
     boot_options(p)
     budgets_option(p)
     p.set_defaults(handler=_cmd_isoflop)
@@ -544,10 +575,30 @@ def _build_parser() -> argparse.ArgumentParser:
         help="Approach 1: the envelope of training curves",
         description="Envelope of training curves (long form: run id, N, tokens seen, loss).",
     )
-    p.add_argument("--smoothing", type=_count, default=10, metavar="W")
-    p.add_argument("--n-grid", type=_count, default=1500, metavar="G")
-    p.add_argument("--final-fraction", type=_fraction, default=0.15)
-    p.add_argument("--min-share", type=_share, default=0.5)
+    p.add_argument(
+        "--smoothing", type=_count, default=_api_default(envelope, "smoothing"), metavar="W"
+    )
+    p.add_argument("--n-grid", type=_count, default=_api_default(envelope, "n_grid"), metavar="G")
+    p.add_argument(
+        "--final-fraction",
+        type=_fraction_to_one,
+        default=_api_default(envelope, "final_fraction"),
+    )
+    p.add_argument("--min-share", type=_share, default=_api_default(envelope, "min_share"))
+    p.add_argument(
+        "--min-run-points",
+        type=_count,
+        default=_api_default(envelope, "min_run_points"),
+        metavar="M",
+        help="skip runs with fewer logged points (default %(default)s), with a warning",
+    )
+    p.add_argument(
+        "--duplicates",
+        choices=DUPLICATES,
+        default=_api_default(envelope, "duplicates"),
+        help="rows of a run with the same token count and different losses: raise an "
+        "error (default), or keep their min, mean or last loss",
+    )
     boot_options(p)
     budgets_option(p)
     p.set_defaults(handler=_cmd_envelope)
@@ -657,6 +708,13 @@ def _read_log(args: argparse.Namespace, fmt: str, ctx: _Context) -> Runs:
 
 
 def _load(args: argparse.Namespace, ctx: _Context | None = None) -> Runs:
+    runs = _load_runs(args, ctx)
+    if ctx is not None:
+        ctx.runs = runs  # to locate a row that an error names by its index
+    return runs
+
+
+def _load_runs(args: argparse.Namespace, ctx: _Context | None) -> Runs:
     preloaded = getattr(args, "preloaded", None)
     if preloaded is not None:
         return preloaded  # type: ignore[no-any-return]
@@ -687,7 +745,7 @@ def _load_table(args: argparse.Namespace, group_by: str | None) -> Runs | dict[s
                 f"`--column`/`--unit` field must be one of {', '.join(FIELDS)}; got {key!r}."
             )
     source: Any = sys.stdin if args.file == "-" else args.file
-    return load_runs(
+    runs = load_runs(
         source,
         columns=columns or None,
         units=units or None,
@@ -696,6 +754,26 @@ def _load_table(args: argparse.Namespace, group_by: str | None) -> Runs | dict[s
         where=_where(args),
         group_by=group_by,
     )
+    return runs
+
+
+_INDEX = re.compile(r"\bat index (\d+)\b")
+
+
+def _locate(message: str, runs: Runs | None) -> str:
+    """Turn a library message's 0-based ``at index i`` into the row's place in the file."""
+    if runs is None:
+        return message
+
+    def where(match: re.Match[str]) -> str:
+        i = int(match.group(1))
+        if not 0 <= i < len(runs):
+            return match.group(0)
+        if runs.source_line is not None:
+            return f"at line {int(runs.source_line[i])} of {runs.source}"
+        return f"at data row {i + 1}"
+
+    return _INDEX.sub(where, message)
 
 
 def _group_plot(path: str, key: str) -> str:
@@ -895,8 +973,8 @@ def _run_fit(
             n,
             d,
             loss,
-            delta=getattr(args, "delta", 1e-3),
-            reduction=getattr(args, "reduction", "sum"),
+            delta=getattr(args, "delta", _api_default(fit_parametric, "delta")),
+            reduction=getattr(args, "reduction", _api_default(fit_parametric, "reduction")),
             starts=starts,
             backend=getattr(args, "backend", "numba"),
             progress=fit_bar,
@@ -941,6 +1019,7 @@ def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         keep = np.sort(order[: len(runs) - args.drop_highest])
         dropped = sorted(int(i) for i in order[len(runs) - args.drop_highest :])
         runs = runs.select(keep)
+        ctx.runs = runs
     fit, boot_info = _run_fit(runs.n_params, runs.n_tokens, runs.loss, args, ctx)
     payload: Payload = {"command": "fit", "data": _data_info(runs), "dropped_rows": dropped}
     payload["fit"] = _fit_payload(fit)
@@ -1040,10 +1119,10 @@ def _run_isoflop(
         "budgets": budgets,
         "flops_per_param_token": k,
         "against": getattr(args, "against", "n_params"),
-        "budget_rtol": getattr(args, "budget_rtol", 0.05),
+        "budget_rtol": getattr(args, "budget_rtol", _api_default(isoflop_minima, "budget_rtol")),
         "robust": getattr(args, "robust", False),
         "include_flagged": getattr(args, "include_flagged", False),
-        "min_points": max(3, getattr(args, "min_points", 3)),
+        "min_points": getattr(args, "min_points", _api_default(isoflop_minima, "min_points")),
     }
     if d is None:
         options["compute"] = compute
@@ -1149,10 +1228,15 @@ def _run_envelope(
     ctx: _Context,
 ) -> tuple[EnvelopeResult, dict[str, Any] | None]:
     options: dict[str, Any] = {
-        "smoothing": getattr(args, "smoothing", 10),
-        "n_grid": getattr(args, "n_grid", 1500),
-        "final_fraction": getattr(args, "final_fraction", 0.15),
-        "min_share": getattr(args, "min_share", 0.5),
+        name: getattr(args, name, _api_default(envelope, name))
+        for name in (
+            "smoothing",
+            "n_grid",
+            "final_fraction",
+            "min_share",
+            "min_run_points",
+            "duplicates",
+        )
     }
     if schedule_end is not None:
         options["schedule_end"] = np.asarray(schedule_end)
@@ -1470,7 +1554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             grouped = getattr(args, "group_by", None) is not None
             payload, text = (_cmd_grouped if grouped else args.handler)(args, ctx)
         except (UserError, ValueError, TypeError, FloatingPointError, OSError) as exc:
-            stderr.write(f"{PROG}: error: {exc}\n")
+            stderr.write(f"{PROG}: error: {_locate(str(exc), ctx.runs)}\n")
             return 2
     seen: set[tuple[str, str]] = set()
     messages: list[dict[str, str]] = []

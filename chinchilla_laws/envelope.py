@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from numpy.typing import ArrayLike
 
 from ._typing import AnyArray, BoolArray, FloatArray, IntArray, readonly
 from ._validation import _describe, as_float_array, as_fraction, as_int, same_length
+from ._warn import warn
 from .laws import FLOPS_PER_PARAM_TOKEN
 from .powerlaw import PowerLaw, fit_power_law
 from .warnings import EnvelopeWarning
@@ -76,6 +76,9 @@ class EnvelopeResult:
         The FLOP range each run covers (its first and last logged point).
     run_n_selected : ndarray of int
         Grid points at which each run is the envelope.
+    skipped_run_ids : ndarray
+        Runs left out for having fewer than ``min_run_points`` logged points (not
+        among ``run_ids``).
     messages : tuple of str
         The warnings that were issued (empty when the envelope looks sound).
     """
@@ -99,6 +102,7 @@ class EnvelopeResult:
     run_compute_start: FloatArray = field(repr=False)
     run_compute_end: FloatArray = field(repr=False)
     run_n_selected: IntArray = field(repr=False)
+    skipped_run_ids: AnyArray = field(default_factory=lambda: np.array([]), repr=False)
     messages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -117,6 +121,7 @@ class EnvelopeResult:
             "run_compute_start",
             "run_compute_end",
             "run_n_selected",
+            "skipped_run_ids",
         ):
             readonly(getattr(self, name))
 
@@ -198,12 +203,14 @@ def _per_run_option(
     codes: IntArray,
     run_ids: AnyArray,
     starts: IntArray,
-    perm: IntArray | None,
+    perm: IntArray,
+    n_rows: int,
 ) -> FloatArray:
     """A scalar, a long-form array (constant within runs) or a mapping run id -> value.
 
-    ``codes`` and ``starts`` refer to the rows grouped by run; ``perm`` (if not
-    ``None``) is the permutation that grouped them, applied to a long-form array.
+    ``codes`` and ``starts`` refer to the rows kept, grouped by run and sorted; ``perm``
+    gives each kept row's index in the input of ``n_rows`` rows, and selects those
+    rows from a long-form array.
     """
     n_runs = run_ids.shape[0]
     if isinstance(value, Mapping):
@@ -217,13 +224,12 @@ def _per_run_option(
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return np.full(n_runs, _positive_float(value, name))
     arr = as_float_array(value, name, positive=True)
-    if arr.shape[0] != codes.shape[0]:
+    if arr.shape[0] != n_rows:
         raise ValueError(
             f"`{name}` must be a scalar, a mapping from run id to value, or a long-form array "
-            f"with one entry per row ({codes.shape[0]}); got {arr.shape[0]} entries."
+            f"with one entry per row ({n_rows}); got {arr.shape[0]} entries."
         )
-    if perm is not None:
-        arr = arr[perm]
+    arr = arr[perm]
     per_run = arr[starts]
     bad = arr != per_run[codes]
     if bad.any():
@@ -244,8 +250,12 @@ def _check_values(
     codes: IntArray,
     pos: IntArray,
     run_ids: AnyArray,
+    index: IntArray,
 ) -> None:
-    """Raise on the first non-finite (or non-positive) entry, naming its run and position."""
+    """Raise on the first non-finite (or non-positive) entry, naming its run and index.
+
+    ``index`` is each (grouped) row's index in the input, ``pos`` its position in its run.
+    """
     bad = ~np.isfinite(arr)
     kind = "finite"
     if positive:
@@ -255,8 +265,66 @@ def _check_values(
         row = int(np.argmax(bad))
         raise ValueError(
             f"`{name}` of run {_run_label(run_ids, int(codes[row]))} must be {kind}; "
-            f"got {float(arr[row])!r} at position {int(pos[row])}."
+            f"got {float(arr[row])!r} at index {int(index[row])} (position {int(pos[row])} "
+            "in the run)."
         )
+
+
+def _run_layout(codes: IntArray, n_runs: int) -> tuple[IntArray, IntArray, IntArray]:
+    """Rows per run, first row of each run and position within the run (rows grouped)."""
+    lengths: IntArray = np.bincount(codes, minlength=n_runs).astype(np.int64)
+    starts: IntArray = np.zeros(n_runs, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    pos: IntArray = np.arange(codes.shape[0], dtype=np.int64) - starts[codes]
+    return lengths, starts, pos
+
+
+DUPLICATES = ("raise", "min", "mean", "last")
+"""The rules of :func:`envelope` for rows with the same run and token count."""
+
+
+def _merge_repeats(
+    codes: IntArray, d: FloatArray, y: FloatArray, run_ids: AnyArray, rule: str
+) -> tuple[IntArray, FloatArray, int]:
+    """Merge rows with the same run and token count (rows sorted by run, then tokens).
+
+    Returns the row kept for each (run, tokens) pair (the first of its group), the
+    loss of each kept row under ``rule`` and the number of exact repeats dropped.
+    Rows whose losses differ raise under ``rule="raise"``.
+    """
+    n_rows = codes.shape[0]
+    repeat = np.zeros(n_rows, dtype=bool)
+    repeat[1:] = (codes[1:] == codes[:-1]) & (d[1:] == d[:-1])
+    if not repeat.any():
+        return np.arange(n_rows, dtype=np.int64), y, 0
+    first = np.flatnonzero(~repeat)
+    group = np.cumsum(~repeat) - 1
+    size = np.bincount(group)
+    lo = np.minimum.reduceat(y, first)
+    hi = np.maximum.reduceat(y, first)
+    conflict = lo != hi
+    n_exact = int(np.sum(size[~conflict] - 1))
+    if conflict.any():
+        if rule == "raise":
+            g = int(np.argmax(conflict))
+            r = int(codes[first[g]])
+            values = ", ".join(repr(float(v)) for v in y[group == g][:5])
+            raise ValueError(
+                f"run {_run_label(run_ids, r)} has {int(size[g])} rows at `n_tokens` = "
+                f"{float(d[first[g]])!r} with different losses ({values}); pass "
+                "`duplicates='min'`, 'mean' or 'last' to combine such rows (command line: "
+                "`--duplicates`), or give the runs distinct ids."
+            )
+        if rule == "min":
+            merged = lo
+        elif rule == "mean":
+            merged = np.add.reduceat(y, first) / size
+        else:  # "last": the last row in input order (the sorts are stable)
+            merged = y[first + size - 1]
+        y_out = np.where(conflict, merged, lo)
+    else:
+        y_out = lo
+    return first.astype(np.int64), np.ascontiguousarray(y_out, dtype=np.float64), n_exact
 
 
 def _positive_float(value: Any, name: str) -> float:
@@ -312,20 +380,23 @@ def envelope(
     final_fraction: float = 0.15,
     min_share: float = 0.5,
     compute_range: tuple[float, float] | None = None,
+    duplicates: str = "raise",
+    min_run_points: int = 2,
 ) -> EnvelopeResult:
     r"""The envelope of training curves (Hoffmann et al. 2022, Approach 1).
 
     Parameters
     ----------
     run_id : array_like, shape (n_rows,)
-        The run each row belongs to (strings or numbers). Rows of one run must be
-        in training order; runs may be interleaved.
+        The run each row belongs to (strings or numbers). Rows may come in any
+        order: each run's rows are sorted by ``n_tokens`` (stably), and runs may
+        be interleaved.
     n_params : array_like, shape (n_rows,)
         Model size ``N`` of the row's run (positive, constant within a run).
     n_tokens : array_like, shape (n_rows,)
-        Tokens seen at the logged point (positive, strictly increasing within a
-        run). With steps and a batch of ``tokens_per_step`` tokens pass
-        ``steps * tokens_per_step``.
+        Tokens seen at the logged point (positive). With steps and a batch of
+        ``tokens_per_step`` tokens pass ``steps * tokens_per_step``. Rows of one
+        run with the same token count are merged (see ``duplicates``).
     loss : array_like, shape (n_rows,)
         Training loss at the logged point (finite).
     smoothing : int or None, default 10
@@ -356,6 +427,19 @@ def envelope(
         The FLOP interval of the grid. Default: from the smallest to the largest
         final FLOP count over runs, i.e. the range in which at least one run has
         finished its schedule. It must lie within the FLOPs the runs cover.
+    duplicates : {"raise", "min", "mean", "last"}, default "raise"
+        What to do with rows of one run that share a token count but differ in
+        loss (published logs repeat evaluations, or log two runs under one
+        name): ``"raise"`` a ``ValueError`` naming the run and the token count,
+        or keep their minimum, mean or last (in input order) loss. Exact
+        duplicates (same run, tokens and loss) are always merged, with an
+        :class:`~chinchilla_laws.EnvelopeWarning` that counts them.
+    min_run_points : int, default 2
+        Runs with fewer distinct logged token counts are skipped, with an
+        :class:`~chinchilla_laws.EnvelopeWarning` that lists them (a run with
+        one point covers a single FLOP value). Not to be confused with
+        ``min_points`` of :func:`~chinchilla_laws.isoflop_minima` (runs per
+        budget).
 
     Returns
     -------
@@ -366,16 +450,18 @@ def envelope(
     ------
     ValueError
         On bad input, naming the argument and the run: non-finite or
-        non-positive values, ``n_tokens`` not strictly increasing within a run,
-        ``n_params`` varying within a run, a run with a single point, fewer than
-        two runs, or arrays of different lengths.
+        non-positive values, ``n_params`` varying within a run, rows of one run
+        with the same token count and different losses (``duplicates="raise"``),
+        fewer than two runs of ``min_run_points`` points, or arrays of different
+        lengths.
 
     Warns
     -----
     EnvelopeWarning
         When less than ``min_share`` of the envelope points lie in the last
-        ``final_fraction`` of their schedules, or when the envelope selects fewer
-        than three distinct model sizes.
+        ``final_fraction`` of their schedules, when the envelope selects fewer
+        than three distinct model sizes, when exact duplicate rows were merged,
+        or when runs with fewer than ``min_run_points`` points were skipped.
 
     Notes
     -----
@@ -451,31 +537,21 @@ def envelope(
     n_grid = as_int(n_grid, "n_grid", minimum=2)
     final_fraction = as_fraction(final_fraction, "final_fraction", inclusive_high=True)
     min_share = _as_share(min_share, "min_share")
+    duplicates = _as_choice(duplicates, "duplicates", DUPLICATES)
+    min_run_points = as_int(min_run_points, "min_run_points", minimum=1)
 
-    # -- group rows by run (stable, keeps training order within a run)
+    # -- group rows by run (stable: input order within a run, for positions in messages)
     perm: IntArray | None = None
     if codes.shape[0] > 1 and np.any(codes[1:] < codes[:-1]):
         perm = np.argsort(codes, kind="stable")
         codes, d, n, y = codes[perm], d[perm], n[perm], y[perm]
     n_runs = run_ids.shape[0]
-    lengths: IntArray = np.bincount(codes, minlength=n_runs).astype(np.int64)
-    starts: IntArray = np.zeros(n_runs, dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    ends = starts + lengths - 1
-    pos = np.arange(n_rows, dtype=np.int64) - starts[codes]
+    lengths, starts, pos = _run_layout(codes, n_runs)
+    index = np.arange(n_rows, dtype=np.int64) if perm is None else perm
 
     # -- per-run checks
     for name, arr, positive in (("n_params", n, True), ("n_tokens", d, True), ("loss", y, False)):
-        _check_values(arr, name, positive, codes, pos, run_ids)
-    short = np.flatnonzero(lengths < 2)
-    if short.size:
-        r = int(short[0])
-        raise ValueError(
-            f"each run needs at least 2 points in `n_tokens`; run {_run_label(run_ids, r)} "
-            f"has {int(lengths[r])}."
-        )
-    if n_runs < 2:
-        raise ValueError(f"`run_id` must name at least 2 runs; got {n_runs}.")
+        _check_values(arr, name, positive, codes, pos, run_ids, index)
     run_n = n[starts]
     varies = n != run_n[codes]
     if varies.any():
@@ -483,33 +559,60 @@ def envelope(
         r = int(codes[row])
         raise ValueError(
             f"`n_params` must be constant within each run; run {_run_label(run_ids, r)} has "
-            f"{float(run_n[r])!r} at position 0 and {float(n[row])!r} at position {int(pos[row])}."
+            f"{float(run_n[r])!r} at index {int(index[starts[r]])} and {float(n[row])!r} at "
+            f"index {int(index[row])}."
         )
-    same = codes[1:] == codes[:-1]
-    step = d[1:] - d[:-1]
-    bad = same & (step <= 0)
-    if bad.any():
-        row = int(np.argmax(bad)) + 1
-        r = int(codes[row])
-        what = (
-            "a repeat"
-            if step[row - 1] == 0
-            else f"a decrease ({float(d[row])!r} after {float(d[row - 1])!r})"
+
+    # -- rows in token order within each run (stable), repeated token counts merged
+    order = np.lexsort((d, codes))
+    codes, d, n, y = codes[order], d[order], n[order], y[order]
+    perm = order if perm is None else perm[order]
+    keep, y, n_exact = _merge_repeats(codes, d, y, run_ids, duplicates)
+    codes, d, n, perm = codes[keep], d[keep], n[keep], perm[keep]
+    messages: list[str] = []
+    if n_exact:
+        messages.append(
+            f"merged {n_exact} exact duplicate row(s) (same run, `n_tokens` and `loss`) "
+            "into the row they repeat."
         )
+
+    # -- runs with too few logged points are skipped
+    lengths = np.bincount(codes, minlength=n_runs).astype(np.int64)
+    short = np.flatnonzero(lengths < min_run_points)
+    skipped: AnyArray = run_ids[short]
+    if short.size:
+        labels = [_run_label(run_ids, int(r)) for r in short[:10]]
+        more = f" and {short.size - 10} more" if short.size > 10 else ""
+        messages.append(
+            f"skipped {short.size} run(s) with fewer than {min_run_points} logged point(s) "
+            f"(`min_run_points`): {', '.join(labels)}{more}."
+        )
+        kept_runs = lengths >= min_run_points
+        rows = kept_runs[codes]
+        remap = np.cumsum(kept_runs) - 1
+        codes, d, n, y, perm = remap[codes[rows]], d[rows], n[rows], y[rows], perm[rows]
+        run_ids = run_ids[kept_runs]
+        n_runs = run_ids.shape[0]
+    if n_runs < 2:
         raise ValueError(
-            f"`n_tokens` of run {_run_label(run_ids, r)} must be strictly increasing; "
-            f"got {what} at position {int(pos[row])}."
+            f"`run_id` must name at least 2 runs with at least {min_run_points} distinct "
+            f"`n_tokens` value(s) each (`min_run_points`); got {n_runs}."
         )
+    lengths, starts, pos = _run_layout(codes, n_runs)
+    ends = starts + lengths - 1
+    run_n = n[starts]
 
     fpt = (
         FLOPS_PER_PARAM_TOKEN * run_n
         if flops_per_token is None
-        else _per_run_option(flops_per_token, "flops_per_token", codes, run_ids, starts, perm)
+        else _per_run_option(
+            flops_per_token, "flops_per_token", codes, run_ids, starts, perm, n_rows
+        )
     )
     sched = (
         d[ends].copy()
         if schedule_end is None
-        else _per_run_option(schedule_end, "schedule_end", codes, run_ids, starts, perm)
+        else _per_run_option(schedule_end, "schedule_end", codes, run_ids, starts, perm, n_rows)
     )
 
     # -- smoothing and FLOPs
@@ -568,7 +671,6 @@ def envelope(
     n_law = fit_power_law(compute, env_n)
     d_law = fit_power_law(compute, env_d)
 
-    messages: list[str] = []
     if share < min_share:
         messages.append(
             f"only {share:.1%} of the envelope points lie in the last {final_fraction:.0%} of "
@@ -583,7 +685,7 @@ def envelope(
             "of `N_opt` is not identified. Use more model sizes or a wider `compute_range`."
         )
     for message in messages:
-        warnings.warn(message, EnvelopeWarning, stacklevel=2)
+        warn(message, EnvelopeWarning)
 
     return EnvelopeResult(
         compute=compute,
@@ -605,6 +707,7 @@ def envelope(
         run_compute_start=np.exp(log_c_start),
         run_compute_end=np.exp(log_c_end),
         run_n_selected=n_selected,
+        skipped_run_ids=skipped.copy(),
         messages=tuple(messages),
     )
 
@@ -617,6 +720,14 @@ def _as_share(value: Any, name: str) -> float:
     if not (0.0 <= out <= 1.0):
         raise ValueError(f"`{name}` must lie in [0, 1]; got {out!r}.")
     return out
+
+
+def _as_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be one of {list(choices)}; got {_describe(value)}.")
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {list(choices)}; got {value!r}.")
+    return value
 
 
 def _check_range(value: Any) -> tuple[float, float]:

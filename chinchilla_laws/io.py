@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _select
-from ._typing import AnyArray, FloatArray, readonly
+from ._typing import AnyArray, FloatArray, IntArray, readonly
 from ._validation import _describe, as_positive_scalar
 
 __all__ = ["COLUMN_ALIASES", "UNIT_SCALES", "Runs", "load_runs", "save_runs"]
@@ -174,6 +174,9 @@ class Runs:
     skipped : mapping
         Rows of the source that were not read, counted by reason (``where`` filters,
         log entries without the loss, ...); see :meth:`summary`.
+    source_line : ndarray of int or None
+        The 1-based line of the file each row was read from (CSV input), so that
+        a problem found later in row ``i`` can be located in the file.
     """
 
     n_params: FloatArray
@@ -189,9 +192,10 @@ class Runs:
     derived: tuple[str, ...] = ()
     source: str = ""
     skipped: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    source_line: IntArray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for name in FIELDS:
+        for name in (*FIELDS, "source_line"):
             value = getattr(self, name)
             if value is not None:
                 readonly(value)
@@ -234,6 +238,7 @@ class Runs:
             derived=self.derived,
             source=self.source,
             skipped=self.skipped,
+            source_line=take(self.source_line),
         )
 
     @property
@@ -671,6 +676,8 @@ def load_runs(
         def row_ref(pos: int) -> str:
             return f"line {lines[pos]} (row {row_number[pos] + 1})"
 
+        source_line: IntArray | None = np.array(lines, dtype=np.int64)
+
     elif _is_frame(source):
         keys = _frame_keys(source)  # the source's own keys (e.g. integers); names as str
         header = [str(c) for c in keys]
@@ -715,6 +722,7 @@ def load_runs(
             return f"row {row_number[pos] + 1}"
 
         source_name = "DataFrame" if label == "data frame" else "mapping"
+        source_line = None
     else:
         raise TypeError(
             "`source` must be a path to a CSV file, a text stream, a DataFrame or a mapping "
@@ -751,7 +759,7 @@ def load_runs(
                 pos = int(np.flatnonzero(bad)[0])
                 raise ValueError(
                     f"{where_label}, {row_ref(pos)}, column {col!r}: `{fld}` must be {need}; "
-                    f"got {arr[pos]!r}."
+                    f"got {float(arr[pos])!r}."
                 )
             values[fld] = arr
     if "loss" not in values:
@@ -805,6 +813,7 @@ def load_runs(
         derived=tuple(derived),
         source=source_name,
         skipped=skipped,
+        source_line=source_line,
     )
     if groups is None:
         return runs

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from ._validation import (
     as_positive_scalar,
     same_length,
 )
+from ._warn import warn
 from .laws import ChinchillaLaw
 from .powerlaw import PowerLaw, fit_power_law
 from .warnings import IsoFLOPWarning
@@ -1316,7 +1316,7 @@ def isoflop_minima(
         power_law_weights=power_law_weights,
     )
     if message is not None:
-        warnings.warn(message, IsoFLOPWarning, stacklevel=2)
+        warn(message, IsoFLOPWarning)
     return result
 
 
@@ -1500,7 +1500,7 @@ def isoflop_bias(
         window=window,
     )
     if message is not None:
-        warnings.warn(message, IsoFLOPWarning, stacklevel=2)
+        warn(message, IsoFLOPWarning)
     true = law.optimal(fit.compute, flops_per_param_token=k)
     return IsoFLOPBias(
         law=law,

@@ -13,7 +13,6 @@ with ``A, B, E = exp(a), exp(b), exp(e)``, by L-BFGS from a grid of starts.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
@@ -34,6 +33,7 @@ from ._validation import (
     as_rng,
     same_length,
 )
+from ._warn import warn
 from .laws import ChinchillaLaw
 from .warnings import ConvergenceWarning, GridBoundaryWarning, IdentifiabilityWarning
 
@@ -699,26 +699,23 @@ def _assemble(
     )
     if do_warn:
         if fit_status is FitStatus.DEGENERATE:
-            warnings.warn(
+            warn(
                 f"fit_parametric: {fit_status.value} (E={law.E:.4g}, A={law.A:.4g}, "
                 f"B={law.B:.4g}, alpha={law.alpha:.4g}, beta={law.beta:.4g}).",
                 IdentifiabilityWarning,
-                stacklevel=2,
             )
         elif fit_status is not FitStatus.SUCCESS:
-            warnings.warn(
+            warn(
                 f"fit_parametric: {fit_status.value} (max|grad| = {gnorms[best]:.3g}, "
                 f"gtol = {g_abs:.3g}, status of best start: "
                 f"{StartStatus(int(status[best])).name}).",
                 ConvergenceWarning,
-                stacklevel=2,
             )
         if on_boundary:
-            warnings.warn(
+            warn(
                 "fit_parametric: the best start lies on the boundary of the start grid "
                 "(or the optimum lies outside it); widen the grid.",
                 GridBoundaryWarning,
-                stacklevel=2,
             )
     return result
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from chinchilla_laws import BESIROGLU_2024, HOFFMANN_2022_TEX
@@ -131,18 +130,20 @@ def test_fit_text_drop_highest_and_columns(
 
 
 def test_fit_bootstrap(sweep_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("chinchilla_laws.bootstrap")
     out = run_json(capsys, ["fit", str(sweep_csv), *FAST, "--bootstrap", "20", "--seed", "1"])
     boot = out["bootstrap"]
     assert boot["n_resamples"] == 20
-    for key in ("E", "A", "B", "alpha", "beta", "a", "b"):
+    law = out["fit"]["law"]
+    for key in ("E", "A", "B", "alpha", "beta"):
         lo, hi = boot["intervals"][key]
-        assert lo <= hi
-        assert boot["standard_errors"][key] >= 0
+        # noise-free data: every resample refits the same law, so the interval collapses
+        # onto the estimate (to the fit's convergence, ~1e-6 relative)
+        assert lo == pytest.approx(law[key], rel=1e-5), key
+        assert hi == pytest.approx(law[key], rel=1e-5), key
+        assert boot["standard_errors"][key] <= 1e-5 * abs(law[key]), key
 
 
 def test_progress_bar_on_request(sweep_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("chinchilla_laws.bootstrap")
     code = main(["fit", str(sweep_csv), *FAST, "--bootstrap", "4", "--progress"])
     err = capsys.readouterr().err
     assert code == 0
@@ -339,19 +340,9 @@ def test_plot_writes_png(
     tmp_path: Path,
 ) -> None:
     pytest.importorskip("matplotlib")
-    pytest.importorskip("chinchilla_laws.plot")
     path = tmp_path / f"{command}.png"
     data = {"fit": [str(sweep_csv), *FAST], "isoflop": [str(sweep_csv)], "demo": FAST}
     argv = [command, *data.get(command, [str(curves_csv), "--n-grid", "200"]), "--plot", str(path)]
     code = main(argv)
     assert code == 0, capsys.readouterr().err
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_json_has_no_nan(capsys: pytest.CaptureFixture[str]) -> None:
-    # every float is finite or null: strict JSON parsers accept the output
-    code = main(["optimal", "--flops", "1e21", "--json"])
-    text = capsys.readouterr().out
-    assert code == 0
-    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
-    assert np.isfinite(json.loads(text)["laws"][0]["frontier"][0]["loss"])

@@ -18,7 +18,7 @@ from chinchilla_laws.envelope import (
     envelope_from_frame,
     envelope_from_runs,
 )
-from chinchilla_laws.warnings import EnvelopeWarning
+from chinchilla_laws.warnings import ChinchillaWarning, EnvelopeWarning
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CURVES_CSV = DATA / "xlstm2025_llama_training_curves.csv"
@@ -371,40 +371,32 @@ def _with(**changes: Any) -> dict[str, Any]:
 BAD = [
     pytest.param(
         _with(n_tokens=(10, 2e8)),
-        "`n_tokens` of run 'abc' must be strictly increasing; got a repeat at position 2.",
-        id="repeat",
-    ),
-    pytest.param(
-        _with(n_tokens=(10, 1.5e8)),
-        "`n_tokens` of run 'abc' must be strictly increasing; got a decrease (150000000.0 after "
-        "200000000.0) at position 2.",
-        id="unsorted",
+        "run 'abc' has 2 rows at `n_tokens` = 200000000.0 with different losses (3.5, 3.2); "
+        "pass `duplicates='min'`",
+        id="conflicting-repeat",
     ),
     pytest.param(
         _with(loss=(6, math.nan)),
-        "`loss` of run 'b' must be finite; got nan at position 2.",
+        "`loss` of run 'b' must be finite; got nan at index 6 (position 2 in the run).",
         id="nan-loss",
     ),
     pytest.param(
         _with(n_params=(4, 0.0)),
-        "`n_params` of run 'b' must be positive and finite; got 0.0 at position 0.",
+        "`n_params` of run 'b' must be positive and finite; got 0.0 at index 4 (position 0 in "
+        "the run).",
         id="zero-N",
     ),
     pytest.param(
         _with(n_tokens=(3, -1.0)),
-        "`n_tokens` of run 'a' must be positive and finite; got -1.0 at position 3.",
+        "`n_tokens` of run 'a' must be positive and finite; got -1.0 at index 3 (position 3 in "
+        "the run).",
         id="negative-D",
     ),
     pytest.param(
         _with(n_params=(7, 3e7)),
-        "`n_params` must be constant within each run; run 'b' has 20000000.0 at position 0 "
-        "and 30000000.0 at position 3.",
+        "`n_params` must be constant within each run; run 'b' has 20000000.0 at index 4 "
+        "and 30000000.0 at index 7.",
         id="N-varies",
-    ),
-    pytest.param(
-        _with(run_id=(11, "lonely")),
-        "each run needs at least 2 points in `n_tokens`; run 'lonely' has 1.",
-        id="one-point",
     ),
     pytest.param(
         {**_base(), "loss": np.ones(11)},
@@ -424,7 +416,8 @@ BAD = [
             "n_params": np.full(12, 1e7),
             "n_tokens": np.arange(1, 13) * 1e8,
         },
-        "`run_id` must name at least 2 runs; got 1.",
+        "`run_id` must name at least 2 runs with at least 2 distinct `n_tokens` value(s) each "
+        "(`min_run_points`); got 1.",
         id="one-run",
     ),
 ]
@@ -459,6 +452,13 @@ def test_bad_input_raises(data: dict[str, Any], message: str) -> None:
         ({"compute_range": (1.0, 2.0)}, ValueError, "`compute_range` must lie within the FLOPs"),
         ({"compute_range": (5e16, 1e16)}, ValueError, "`compute_range` must satisfy low < high"),
         ({"compute_range": 5.0}, TypeError, "`compute_range` must be a pair"),
+        (
+            {"duplicates": "first"},
+            ValueError,
+            "`duplicates` must be one of ['raise', 'min', 'mean', 'last']; got 'first'.",
+        ),
+        ({"duplicates": None}, TypeError, "`duplicates` must be one of"),
+        ({"min_run_points": 0}, ValueError, "`min_run_points` must be an integer >= 1; got 0."),
     ],
 )
 def test_bad_options_raise(options: dict[str, Any], error: type[Exception], message: str) -> None:
@@ -483,3 +483,156 @@ def test_bad_records_and_frames() -> None:
     runs = [{"run_id": "x", "n_params": 1e7, "n_tokens": [1.0, 2.0], "loss": [2.0, 1.0]}] * 2
     with pytest.raises(ValueError, match="distinct run ids; 'x' appears twice"):
         envelope_from_runs(runs)
+
+
+# ---------------------------------------------------------------------- real training logs
+RUNS = ["s", "m", "l", "xl"]
+N_ROWS = 24
+
+
+def _logs() -> dict[str, np.ndarray]:
+    """Four runs of six logged points each from a known law; the envelope uses three."""
+    sizes = np.geomspace(1e7, 1e9, 4)
+    tokens = np.geomspace(1, 100, 6)
+    n = np.repeat(sizes, 6)
+    d = np.outer(sizes, tokens).ravel()
+    return {
+        "run_id": np.repeat(np.array(RUNS), 6),
+        "n_params": n,
+        "n_tokens": d,
+        "loss": HOFFMANN_2022_TEX.loss(n, d),
+    }
+
+
+def _env(data: dict[str, np.ndarray], **options: Any) -> EnvelopeResult:
+    options = {"smoothing": 0, "n_grid": 50, "min_share": 0.0, **options}
+    return envelope(data["run_id"], data["n_params"], data["n_tokens"], data["loss"], **options)
+
+
+def _take(data: dict[str, np.ndarray], index: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[index] for k, v in data.items()}
+
+
+def _same(a: EnvelopeResult, b: EnvelopeResult) -> None:
+    np.testing.assert_array_equal(a.loss_min, b.loss_min)  # same rows -> identical arithmetic
+    np.testing.assert_array_equal(a.run_id, b.run_id)
+    assert a.a == b.a
+
+
+def test_rows_in_any_order_within_a_run() -> None:
+    # was: "`n_tokens` ... must be strictly increasing"; rows are now sorted by tokens
+    data = _logs()
+    shuffled = _take(data, np.random.default_rng(0).permutation(N_ROWS))
+    _same(_env(shuffled), _env(data))
+
+
+def test_exact_duplicates_are_merged_with_a_count() -> None:
+    data = _logs()
+    doubled = _take(data, np.r_[np.arange(N_ROWS), [2, 3, 9]])
+    with pytest.warns(EnvelopeWarning, match=re.escape("merged 3 exact duplicate row(s)")):
+        res = _env(doubled)
+    _same(res, _env(data))
+    assert res.run_n_points.tolist() == [6, 6, 6, 6]
+    assert any("merged 3" in m for m in res.messages)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"), [("min", 1.0), ("mean", 2.0), ("last", 1.0), ("first-row", 3.0)]
+)
+def test_conflicting_duplicates_follow_the_rule(rule: str, expected: float) -> None:
+    # run "m" logs its third point three times: 3.0, 2.0 (after), then 1.0 (last in input)
+    data = _logs()
+    base_loss = data["loss"][8]
+    rows = np.r_[np.arange(N_ROWS), [8, 8]]
+    dup = _take(data, rows)
+    dup["loss"] = dup["loss"].copy()
+    dup["loss"][8], dup["loss"][N_ROWS], dup["loss"][N_ROWS + 1] = (
+        base_loss + 3,
+        base_loss + 2,
+        base_loss + 1,
+    )
+    if rule == "first-row":
+        with pytest.raises(ValueError, match=r"run 'm' has 3 rows at `n_tokens` = "):
+            _env(dup)
+        return
+    ref = dict(data)
+    ref["loss"] = data["loss"].copy()
+    ref["loss"][8] = base_loss + expected
+    _same(_env(dup, duplicates=rule), _env(ref))
+
+
+def test_last_duplicate_is_last_in_input_order() -> None:
+    # the stable sort must keep input order among repeats, even after shuffling runs
+    data = _logs()
+    dup = _take(data, np.r_[[8], np.arange(N_ROWS)[::-1]])
+    dup["loss"] = dup["loss"].copy()
+    dup["loss"][0] += 1.0  # first in input order; the original row 8 comes later
+    _same(_env(dup, duplicates="last"), _env(data))
+
+
+def test_short_runs_are_skipped_with_a_warning() -> None:
+    # was: "each run needs at least 2 points"; single-point runs are now skipped
+    data = _logs()
+    extra = {
+        "run_id": np.array(["x", "y"]),
+        "n_params": np.array([5e6, 6e6]),
+        "n_tokens": np.array([1e9, 1e9]),
+        "loss": np.array([3.0, 3.0]),
+    }
+    mixed = {k: np.concatenate([data[k], extra[k]]) for k in data}
+    with pytest.warns(EnvelopeWarning, match=r"skipped 2 run\(s\) with fewer than 2 .*'x', 'y'"):
+        res = _env(mixed)
+    _same(res, _env(data))
+    assert res.skipped_run_ids.tolist() == ["x", "y"]
+    assert res.run_ids.tolist() == RUNS
+    # a higher threshold skips the 6-point runs too, leaving too few
+    with pytest.raises(ValueError, match="at least 2 runs with at least 7"):
+        _env(data, min_run_points=7)
+
+
+def test_min_run_points_one_keeps_single_points() -> None:
+    data = _logs()
+    extra = _take(data, np.array([17]))  # the last point of "l" again, as a run of its own
+    extra["run_id"] = np.array(["solo"])
+    mixed = {k: np.concatenate([data[k], extra[k]]) for k in data}
+    res = _env(mixed, min_run_points=1)
+    assert res.run_ids.tolist() == [*RUNS, "solo"]
+    assert res.skipped_run_ids.size == 0
+
+
+def test_per_row_options_follow_sorting_and_skipping() -> None:
+    # a long-form schedule_end must be permuted with the rows it belongs to
+    data = _logs()
+    sched = np.repeat([1e9, 2e9, 4e9, 8e9], 6)
+    order = np.random.default_rng(1).permutation(N_ROWS)
+    shuffled = _take(data, order)
+    res = _env(shuffled, schedule_end=sched[order])
+    assert dict(zip(res.run_ids.tolist(), res.run_schedule_end.tolist(), strict=True)) == {
+        "s": 1e9,
+        "m": 2e9,
+        "l": 4e9,
+        "xl": 8e9,
+    }
+
+
+def test_bootstrap_envelope_takes_the_log_options() -> None:
+    from chinchilla_laws import bootstrap_envelope
+
+    data = _logs()
+    messy = _take(data, np.r_[np.arange(N_ROWS)[::-1], [8]])
+    messy["loss"] = messy["loss"].copy()
+    messy["loss"][-1] += 1.0  # a conflicting repeat in run "m"
+    extra = {"run_id": ["solo"], "n_params": [5e6], "n_tokens": [1e9], "loss": [3.0]}
+    messy = {k: np.concatenate([messy[k], np.asarray(extra[k])]) for k in messy}
+    args = (messy["run_id"], messy["n_params"], messy["n_tokens"], messy["loss"])
+    opts = {"smoothing": 0, "n_grid": 50, "min_share": 0.0, "n_resamples": 5, "rng": 0}
+    with pytest.raises(ValueError, match="with different losses"):
+        bootstrap_envelope(*args, **opts)
+    # resamples that lose a run in the middle leave a gap and are counted as failed
+    with pytest.warns(ChinchillaWarning) as record:
+        boot = bootstrap_envelope(*args, duplicates="min", **opts)
+    skipped = [w for w in record if issubclass(w.category, EnvelopeWarning)]
+    assert len(skipped) == 1 and "skipped 1 run(s)" in str(skipped[0].message)
+    assert "'solo'" in str(skipped[0].message)
+    assert boot.estimate["a"] == _env(data).a  # the minimum is the original row
+    assert boot.n_resamples == 5

@@ -165,7 +165,6 @@ def test_frontier_satisfies_c_6nd(law: cl.ChinchillaLaw, c: float) -> None:
     fr = law.optimal(c)
     # exp/log round trip of the closed form: a few ulps
     assert 6 * fr.n_params[0] * fr.n_tokens[0] == pytest.approx(c, rel=1e-12)
-    assert law.a + law.b == pytest.approx(1.0, rel=1e-15)
 
 
 @given(law=laws, c=budgets)
@@ -277,7 +276,11 @@ def test_result_arrays_are_read_only_and_per_start() -> None:
             arr[0] = 0
     assert sum(fit.start_status_counts().values()) == STARTS.shape[0]
     assert fit.n_converged == fit.start_status_counts()["CONVERGED"]
-    assert "alpha" in fit.summary()
+    # the summary prints the fitted values themselves (10 significant digits), not a template
+    summary = fit.summary()
+    for name in ("E", "A", "B", "alpha", "beta"):
+        assert f"{getattr(fit.law, name):.10g}" in summary, name
+    assert f"starts {STARTS.shape[0]} (converged {fit.n_converged}" in summary
 
 
 @pytest.mark.filterwarnings("ignore::chinchilla_laws.GridBoundaryWarning")

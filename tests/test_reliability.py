@@ -132,3 +132,146 @@ def test_save_runs_refuses_2d_columns(tmp_path: Path, field: str) -> None:
     with pytest.raises(ValueError, match=f"`data` field `{field}` must be a 1-D array"):
         save_runs(data, tmp_path / "bad.csv")
     assert not (tmp_path / "bad.csv").exists()
+
+
+# ------------------------------------------------------------ CLI and message items
+def test_cli_unit_accepts_a_number(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # was: "`units['compute']` must be one of FLOP, ...; got '1e9'" although --help
+    # documents "or a number"
+    path = tmp_path / "gflop.csv"
+    path.write_text("N,C,loss\n1e8,6e9,3.0\n2e8,1.2e10,2.9\n")  # C in GFLOP
+    code = main(["isoflop", str(path), "--unit", "compute=1e9", "--json", "-q"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["data"]["n_rows"] == 2
+    budgets = [b["compute"] for b in out["isoflop"]["budgets"]]
+    assert budgets == pytest.approx([6e18, 1.2e19], rel=1e-12)
+
+
+def test_cli_errors_give_file_lines_not_array_indices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: "`loss` must contain only positive values; got 0.0 at index 1." (0-based)
+    path = tmp_path / "runs.csv"
+    path.write_text("# a comment\nN,D,loss\n1e8,1e9,3.0\n\n2e8,1e9,0\n4e8,1e9,2.8\n")
+    err = cli_error(capsys, ["fit", str(path), "--starts", "random:3"])
+    assert f"at line 5 of {path}." in err
+    assert "index" not in err
+
+
+def test_cli_error_lines_follow_dropped_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("N,D,loss\n1e8,1e9,9.0\n2e8,1e9,0\n4e8,1e9,2.8\n1e8,2e9,2.9\n")
+    err = cli_error(capsys, ["fit", str(path), "--starts", "random:3", "--drop-highest", "1"])
+    assert f"at line 3 of {path}." in err
+
+
+def test_cli_defaults_are_the_library_defaults() -> None:
+    # was: the CLI restated defaults (and clamped --min-points to 3 silently)
+    import argparse
+    import inspect
+
+    from chinchilla_laws import envelope, fit_parametric, isoflop_minima
+    from chinchilla_laws.cli import _build_parser
+
+    parser = _build_parser()
+    checks = {
+        ("envelope", "x.csv"): (
+            envelope,
+            ["smoothing", "n_grid", "final_fraction", "min_share", "min_run_points", "duplicates"],
+        ),
+        ("isoflop", "x.csv"): (isoflop_minima, ["min_points", "budget_rtol"]),
+        ("fit", "x.csv"): (fit_parametric, ["delta", "reduction"]),
+    }
+    for argv, (func, names) in checks.items():
+        args: argparse.Namespace = parser.parse_args(list(argv))
+        params = inspect.signature(func).parameters
+        for name in names:
+            assert getattr(args, name) == params[name].default, (argv[0], name)
+
+
+def test_cli_min_points_and_final_fraction_agree_with_the_api(
+    curves_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --min-points 2 was silently raised to 3; the API refuses 2
+    err = cli_error(capsys, ["isoflop", str(curves_path), "--min-points", "2"])
+    assert "`min_points` must be an integer >= 3; got 2." in err
+    # --final-fraction 1 was refused by the CLI although the API accepts 1
+    code = main(["envelope", str(curves_path), "--final-fraction", "1", "--json", "-q"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["envelope"]["final_fraction"] == 1.0
+
+
+@pytest.fixture
+def curves_path(tmp_path: Path) -> Path:
+    from chinchilla_laws.datasets import synthetic_curves
+
+    path = tmp_path / "curves.csv"
+    save_runs(synthetic_curves(), path)
+    return path
+
+
+def test_cli_envelope_duplicates_and_min_run_points(
+    curves_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = curves_path.read_text().splitlines()
+    header, body = rows[0], rows[1:]
+    # a conflicting repeat of the first row (loss + 1) and a run with one point
+    cells = body[0].split(",")
+    names = header.split(",")
+    loss_col = names.index("loss")
+    repeat = list(cells)
+    repeat[loss_col] = repr(float(cells[loss_col]) + 1.0)
+    lonely = list(cells)
+    lonely[names.index("run_id")] = "lonely"
+    path = tmp_path / "messy.csv"
+    path.write_text("\n".join([header, *reversed(body), ",".join(repeat), ",".join(lonely)]))
+    err = cli_error(capsys, ["envelope", str(path), "--n-grid", "100"])
+    assert "with different losses" in err and "--duplicates" in err
+    code = main(["envelope", str(path), "--n-grid", "100", "--duplicates", "min", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out = json.loads(captured.out)
+    messages = [w["message"] for w in out["warnings"]]
+    assert any("skipped 1 run(s) with fewer than 2" in m and "'lonely'" in m for m in messages)
+    code = main(["envelope", str(path), "--duplicates", "min", "--min-run-points", "1", "-q"])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_messages_print_plain_floats() -> None:
+    # was: "... got np.float64(nan)." under numpy 2
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"N": [1e8, np.nan], "D": [1e9, 1e9], "loss": [3.0, 2.9]})
+    with pytest.raises(ValueError, match=r"got nan\.$") as info:
+        load_runs(frame)
+    assert "np." not in str(info.value)
+
+
+# ------------------------------------------------------------ warnings at the caller's line
+def test_warnings_point_at_the_callers_line() -> None:
+    # was: stacklevel=2 from helpers named a line inside the library
+    import chinchilla_laws as cl
+    from chinchilla_laws.envelope import envelope_from_frame
+
+    frame = {
+        "run": np.repeat(["xs", "s"], 5),
+        "n_params": np.repeat([1e7, 2e7], 5),
+        "n_tokens": np.tile(np.linspace(1e8, 1e9, 5), 2),
+    }
+    frame["loss"] = cl.HOFFMANN_2022_TEX.loss(frame["n_params"], frame["n_tokens"])
+    n, d = (g.ravel() for g in np.meshgrid(np.geomspace(1e8, 1e10, 4), np.geomspace(2e9, 2e11, 4)))
+    calls = [
+        (cl.EnvelopeWarning, lambda: envelope_from_frame(frame, smoothing=0, n_grid=20)),
+        (
+            cl.ChinchillaWarning,  # not converged after one iteration, start on the boundary
+            lambda: cl.fit_parametric(n, d, cl.HOFFMANN_2022_TEX.loss(n, d), max_iter=1),
+        ),
+    ]
+    for category, call in calls:
+        with pytest.warns(category) as record:
+            call()
+        files = {w.filename for w in record if issubclass(w.category, category)}
+        assert files == {__file__}, (category, files)
