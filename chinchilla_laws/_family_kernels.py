@@ -4,9 +4,9 @@ Private, like ``_kernels.py``: inputs are contiguous float64 arrays validated by
 public functions; nothing here raises, non-finite values propagate.
 
 Each objective is the weighted Huber loss of log residuals,
-``f(theta) = sum_i w_i huber(log L_pred(theta)_i - log L_i)``, returned with its
-gradient (written into ``grad``) from one pass over the data, in the families'
-``theta`` coordinates:
+``f = sum_i w_i huber(log L_pred_i - log L_i)``, returned with its gradient (written
+into ``grad``) from one pass over the data, with the law-family kernel signature
+``f = kernel(u, X, aux, target, w, delta, grad)``. The families' ``theta``:
 
 * data-constrained (Muennighoff et al. 2023): ``theta = (a, b, e, alpha, beta,
   rd, rn)`` with ``A, B, E = exp(a, b, e)``, ``R_D* = exp(rd)``, ``R_N* = exp(rn)``;
@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
 import numpy as np
 
 from ._jit import kernel
 
 _jit = kernel()
-_pjit = kernel(parallel=True)
 
 DC_N_PARAMS = 7
 OT_N_PARAMS = 4
@@ -114,67 +112,95 @@ def dc_point(theta: np.ndarray, log_n: float, log_d: float, log_u: float, dp: np
 
 
 @_jit
-def dc_log_predict(
-    theta: np.ndarray, log_n: np.ndarray, log_d: np.ndarray, log_u: np.ndarray, out: np.ndarray
-) -> None:
-    """``out[i] = log L_pred`` of each run (data-constrained law)."""
+def dc_log_predict(theta: np.ndarray, X: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = log L_pred`` of each run; ``X[i] = (log N, log D, log U)``."""
     dp = np.empty(DC_N_PARAMS)
-    for i in range(log_n.shape[0]):
-        out[i] = dc_point(theta, log_n[i], log_d[i], log_u[i], dp)
+    for i in range(X.shape[0]):
+        out[i] = dc_point(theta, X[i, 0], X[i, 1], X[i, 2], dp)
 
 
 @_jit
 def dc_objective_grad(
-    theta: np.ndarray,
-    log_n: np.ndarray,
-    log_d: np.ndarray,
-    log_u: np.ndarray,
-    logl: np.ndarray,
+    u: np.ndarray,
+    X: np.ndarray,
+    aux: np.ndarray,
+    target: np.ndarray,
     w: np.ndarray,
     delta: float,
     grad: np.ndarray,
 ) -> float:
-    """Weighted Huber objective of the data-constrained law and its gradient, one pass."""
+    """Weighted Huber objective of the data-constrained law and its gradient, one pass.
+
+    ``X[i] = (log N, log D, log U)`` (raw logs), ``target = log L``. The solver's
+    coordinates are standardised, ``u = (a - alpha m_x, b - beta m_y, e,
+    alpha s_x, beta s_y, rd, rn)`` with ``aux = (m_x, s_x, m_y, s_y)``
+    (``(0, 1, 0, 1)``: ``u = theta``); the gradient is with respect to ``u``.
+    """
+    mx = aux[0]
+    sx = aux[1]
+    my = aux[2]
+    sy = aux[3]
+    theta = np.empty(DC_N_PARAMS)
+    al = u[3] / sx
+    be = u[4] / sy
+    theta[0] = u[0] + al * mx
+    theta[1] = u[1] + be * my
+    theta[2] = u[2]
+    theta[3] = al
+    theta[4] = be
+    theta[5] = u[5]
+    theta[6] = u[6]
     dp = np.empty(DC_N_PARAMS)
-    for k in range(DC_N_PARAMS):
-        grad[k] = 0.0
+    g = np.zeros(DC_N_PARAMS)
     f = 0.0
-    for i in range(log_n.shape[0]):
-        r = dc_point(theta, log_n[i], log_d[i], log_u[i], dp) - logl[i]
+    for i in range(X.shape[0]):
+        r = dc_point(theta, X[i, 0], X[i, 1], X[i, 2], dp) - target[i]
         h, c = _huber_and_slope(r, delta)
         f += w[i] * h
         cw = w[i] * c
         for k in range(DC_N_PARAMS):
-            grad[k] += cw * dp[k]
+            g[k] += cw * dp[k]
+    # chain rule theta -> u
+    grad[0] = g[0]
+    grad[1] = g[1]
+    grad[2] = g[2]
+    grad[3] = (g[0] * mx + g[3]) / sx
+    grad[4] = (g[1] * my + g[4]) / sy
+    grad[5] = g[5]
+    grad[6] = g[6]
     return f
 
 
 @_jit
 def ot_objective_grad(
-    theta: np.ndarray,
-    log_n: np.ndarray,
-    log_d: np.ndarray,
-    logl: np.ndarray,
+    u: np.ndarray,
+    X: np.ndarray,
+    aux: np.ndarray,
+    target: np.ndarray,
     w: np.ndarray,
     delta: float,
     grad: np.ndarray,
 ) -> float:
     """Weighted Huber objective of the over-training law and its gradient, one pass.
 
-    ``log L = LSE(a - eta log N, b - eta (log D + log 6 / 2), e)``.
+    ``log L = LSE(u0 - u3 X[i, 0], u1 - u3 X[i, 1], u2)``: with ``X[i] = (log N,
+    log D + log(6)/2)`` and ``u = theta = (a, b, e, eta)`` this is Gadre et al.'s law;
+    the fit passes standardised columns, ``X = ((log N - m_x)/s, (log D + log(6)/2 -
+    m_y)/s)`` and ``u = (a - eta m_x, b - eta m_y, e, eta s)`` (one scale ``s`` for
+    the shared exponent). ``aux`` is unused.
     """
-    a = theta[0]
-    b = theta[1]
-    e = theta[2]
-    eta = theta[3]
+    a = u[0]
+    b = u[1]
+    e = u[2]
+    eta = u[3]
     f = 0.0
     g0 = 0.0
     g1 = 0.0
     g2 = 0.0
     g3 = 0.0
-    for i in range(log_n.shape[0]):
-        xi = log_n[i]
-        yi = log_d[i] + HALF_LOG6
+    for i in range(X.shape[0]):
+        xi = X[i, 0]
+        yi = X[i, 1]
         p1 = a - eta * xi
         p2 = b - eta * yi
         m = max(p1, max(p2, e))
@@ -182,7 +208,7 @@ def ot_objective_grad(
         e2 = math.exp(p2 - m)
         e3 = math.exp(e - m)
         s = e1 + e2 + e3
-        h, c = _huber_and_slope(m + math.log(s) - logl[i], delta)
+        h, c = _huber_and_slope(m + math.log(s) - target[i], delta)
         f += w[i] * h
         cw = w[i] * c / s
         g0 += cw * e1
@@ -194,40 +220,3 @@ def ot_objective_grad(
     grad[2] = g2
     grad[3] = g3
     return f
-
-
-@_pjit
-def dc_objective_grad_batch(
-    thetas: np.ndarray,
-    log_n: np.ndarray,
-    log_d: np.ndarray,
-    log_u: np.ndarray,
-    logl: np.ndarray,
-    w: np.ndarray,
-    delta: float,
-    f_out: np.ndarray,
-    g_out: np.ndarray,
-) -> None:
-    """:func:`dc_objective_grad` at every row of ``thetas``, in parallel.
-
-    Call it through ``chinchilla_laws._jit.serialised`` (parallel regions may not be
-    entered from two threads at once under the workqueue layer).
-    """
-    for j in nb.prange(thetas.shape[0]):
-        f_out[j] = dc_objective_grad(thetas[j], log_n, log_d, log_u, logl, w, delta, g_out[j])
-
-
-@_pjit
-def ot_objective_grad_batch(
-    thetas: np.ndarray,
-    log_n: np.ndarray,
-    log_d: np.ndarray,
-    logl: np.ndarray,
-    w: np.ndarray,
-    delta: float,
-    f_out: np.ndarray,
-    g_out: np.ndarray,
-) -> None:
-    """:func:`ot_objective_grad` at every row of ``thetas``, in parallel (see above)."""
-    for j in nb.prange(thetas.shape[0]):
-        f_out[j] = ot_objective_grad(thetas[j], log_n, log_d, logl, w, delta, g_out[j])

@@ -48,6 +48,9 @@ __all__ = [
     "data_constrained_objective",
 ]
 
+IDENTITY_AUX = np.array([0.0, 1.0, 0.0, 1.0])
+"""``aux`` of :func:`~chinchilla_laws._family_kernels.dc_objective_grad` for ``u = theta``."""
+
 BISECTION_STEPS = 64
 """Halvings of the bracket on log N: from a width of at most a few hundred to below
 the float64 spacing of log N."""
@@ -614,14 +617,8 @@ def data_constrained_objective(
         w = as_float_array(weights, "weights", nonnegative=True)
         same_length(n_params=n, weights=w)
     grad = np.empty(7)
+    X = np.ascontiguousarray(np.stack([np.log(n), np.log(d), np.log(u)], axis=1))
     f = FK.dc_objective_grad(
-        np.ascontiguousarray(theta),
-        np.log(n),
-        np.log(d),
-        np.log(u),
-        np.log(lo),
-        np.ascontiguousarray(w),
-        dl,
-        grad,
+        np.ascontiguousarray(theta), X, IDENTITY_AUX, np.log(lo), np.ascontiguousarray(w), dl, grad
     )
     return float(f), grad

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 import chinchilla_laws as cl
 from chinchilla_laws import _family_kernels as FK
-from chinchilla_laws._jit import serialised
 from chinchilla_laws.data_constrained import data_constrained_objective
 
 M23 = cl.MUENNIGHOFF_2023
@@ -305,16 +304,42 @@ def test_optimum_is_a_stationary_point_of_the_budget_line() -> None:
 # ----------------------------------------------------------------------- kernel
 
 
+IDENT = np.array([0.0, 1.0, 0.0, 1.0])
+
+
+def kargs(n, d, u, loss, w, delta, aux=IDENT):
+    """Arguments after ``u`` of the family kernel: X, aux, target, w, delta."""
+    X = np.ascontiguousarray(np.stack([np.log(n), np.log(d), np.log(u)], axis=1))
+    return X, aux, np.log(loss), w, delta
+
+
+def to_u(theta, aux):
+    """The standardised coordinates the fit's solver moves (see the kernel docstring)."""
+    mx, sx, my, sy = aux
+    t = np.asarray(theta, dtype=float)
+    return np.array([t[0] - t[3] * mx, t[1] - t[4] * my, t[2], t[3] * sx, t[4] * sy, t[5], t[6]])
+
+
+def fd_grad(kernel, u, args, size, h=1e-6):
+    s = np.empty(size)
+    return np.array(
+        [
+            (kernel(u + h * e, *args, s) - kernel(u - h * e, *args, s)) / (2 * h)
+            for e in np.eye(size)
+        ]
+    )
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("delta", [1e-3, 0.05, 10.0])
 def test_kernel_matches_numpy_oracle(seed: int, delta: float) -> None:
     theta, n, d, u, loss, w = random_problem(seed)
     g = np.empty(7)
-    f = FK.dc_objective_grad(theta, np.log(n), np.log(d), np.log(u), np.log(loss), w, delta, g)
+    f = FK.dc_objective_grad(theta, *kargs(n, d, u, loss, w, delta), g)
     # same formula in another order (log-sum-exp vs powers): ~1e-13 relative
     assert f == pytest.approx(objective_np(theta, n, d, u, loss, w, delta), rel=1e-10)
     out = np.empty(n.size)
-    FK.dc_log_predict(theta, np.log(n), np.log(d), np.log(u), out)
+    FK.dc_log_predict(theta, kargs(n, d, u, loss, w, delta)[0], out)
     law = cl.DataConstrainedLaw.from_theta(theta)
     np.testing.assert_allclose(out, np.log(law.loss(n, d, u)), rtol=1e-12)
 
@@ -323,22 +348,28 @@ def test_kernel_matches_numpy_oracle(seed: int, delta: float) -> None:
 @pytest.mark.parametrize("delta", [1e-3, 10.0])
 def test_kernel_gradient_matches_finite_differences(seed: int, delta: float) -> None:
     theta, n, d, u, loss, w = random_problem(seed)
-    args = (np.log(n), np.log(d), np.log(u), np.log(loss), w, delta)
+    args = kargs(n, d, u, loss, w, delta)
     g = np.empty(7)
     FK.dc_objective_grad(theta, *args, g)
-    h = 1e-6
-    scratch = np.empty(7)
-    fd = np.empty(7)
-    for k in range(7):
-        up, dn = theta.copy(), theta.copy()
-        up[k] += h
-        dn[k] -= h
-        fd[k] = (
-            FK.dc_objective_grad(up, *args, scratch) - FK.dc_objective_grad(dn, *args, scratch)
-        ) / (2 * h)
     # central differences: O(h^2) truncation + eps f / h roundoff; no point sits within
     # h of a kink of the law or of the Huber joins for these random draws
-    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(
+        g, fd_grad(FK.dc_objective_grad, theta, args, 7), rtol=1e-5, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kernel_in_standardised_coordinates(seed: int) -> None:
+    theta, n, d, u, loss, w = random_problem(seed)
+    aux = np.array([np.log(n).mean(), np.log(n).std(), np.log(d).mean(), np.log(d).std()])
+    args = kargs(n, d, u, loss, w, 0.05, aux)
+    uu = to_u(theta, aux)
+    g = np.empty(7)
+    f = FK.dc_objective_grad(uu, *args, g)
+    # the same point in other coordinates: the same objective up to the rounding of
+    # the coordinate map, and the gradient of the u-coordinates (chain rule)
+    assert f == pytest.approx(objective_np(theta, n, d, u, loss, w, 0.05), rel=1e-10)
+    np.testing.assert_allclose(g, fd_grad(FK.dc_objective_grad, uu, args, 7), rtol=1e-5, atol=1e-8)
 
 
 def test_kernel_gradient_at_published_constants_on_excess_runs() -> None:
@@ -347,19 +378,10 @@ def test_kernel_gradient_at_published_constants_on_excess_runs() -> None:
     d = u * np.geomspace(0.5, 50, 12)
     n = float(M23.n_params_opt(1e9)) * np.geomspace(1.5, 30, 12)
     loss = M23.loss(n, d, u) * 1.001
-    args = (np.log(n), np.log(d), np.log(u), np.log(loss), np.ones(12), 10.0)
+    args = kargs(n, d, u, loss, np.ones(12), 10.0)
     g = np.empty(7)
     FK.dc_objective_grad(M23.theta, *args, g)
-    h = 1e-6
-    s = np.empty(7)
-    fd = [
-        (
-            FK.dc_objective_grad(M23.theta + h * e, *args, s)
-            - FK.dc_objective_grad(M23.theta - h * e, *args, s)
-        )
-        / (2 * h)
-        for e in np.eye(7)
-    ]
+    fd = fd_grad(FK.dc_objective_grad, M23.theta, args, 7)
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-9)
     assert abs(g[6]) > 1e-6  # R_N* matters on these runs
 
@@ -381,22 +403,11 @@ def test_kernel_saturation_series_branch_is_continuous() -> None:
     assert FK._saturation(2.0, 1000.0) == (2.0, 1.0, 0.0)
 
 
-def test_kernel_propagates_nan_and_batch_matches() -> None:
+def test_kernel_propagates_nan() -> None:
     theta, n, d, u, loss, w = random_problem(1)
-    thetas = np.stack([theta, theta + 0.01, theta - 0.02])
-    f = np.empty(3)
-    g = np.empty((3, 7))
-    args = (np.log(n), np.log(d), np.log(u), np.log(loss), w, 1e-3)
-    serialised(FK.dc_objective_grad_batch)(thetas, *args, f, g)
-    for j in range(3):
-        gj = np.empty(7)
-        assert f[j] == FK.dc_objective_grad(thetas[j], *args, gj)
-        np.testing.assert_array_equal(g[j], gj)
-    bad = np.log(loss)
+    bad = loss.copy()
     bad[4] = np.nan
-    assert math.isnan(
-        FK.dc_objective_grad(theta, args[0], args[1], args[2], bad, w, 1e-3, np.empty(7))
-    )
+    assert math.isnan(FK.dc_objective_grad(theta, *kargs(n, d, u, bad, w, 1e-3), np.empty(7)))
 
 
 # ----------------------------------------------------------------------- bad input
