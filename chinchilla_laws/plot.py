@@ -9,16 +9,25 @@ new figure) and returns the :class:`~matplotlib.axes.Axes` it drew on, or the
 :class:`~matplotlib.figure.Figure` for the three-panel figures. Budgets follow
 the convention ``C = 6 N D`` unless a result says otherwise.
 
-======================  ===================================================
-:func:`plot_envelope`   Figure 2: training curves, their envelope, and the
-                        power laws ``N_opt(C)``, ``D_opt(C)`` (Approach 1)
-:func:`plot_isoflop`    Figure 3: IsoFLOP valleys, parabolas and vertices,
-                        and the power laws through the vertices (Approach 2)
-:func:`plot_contours`   Figure 4: iso-loss contours of a law with its
-                        efficient frontier and IsoFLOP slices (Approach 3)
-:func:`plot_frontiers`  ``N_opt(C)`` (or ``D_opt``, ``D/N``) of several laws
-                        and methods, with optional bootstrap bands
-======================  ===================================================
+==============================  ===========================================
+:func:`plot_envelope`           Figure 2: training curves, their envelope,
+                                and the power laws ``N_opt(C)``,
+                                ``D_opt(C)`` (Approach 1)
+:func:`plot_isoflop`            Figure 3: IsoFLOP valleys, parabolas and
+                                vertices, and the power laws through the
+                                vertices (Approach 2)
+:func:`plot_contours`           Figure 4: iso-loss contours of a law with its
+                                efficient frontier and IsoFLOP slices
+                                (Approach 3)
+:func:`plot_frontiers`          ``N_opt(C)`` (or ``D_opt``, ``D/N``) of
+                                several laws and methods, with optional
+                                bootstrap bands
+:func:`plot_repeated_data`      loss against epochs at fixed unique tokens,
+                                with the effective data (Muennighoff et al.
+                                2023)
+:func:`plot_overtraining`       loss against tokens per parameter per model
+                                size (Gadre et al. 2024)
+==============================  ===========================================
 """
 
 from __future__ import annotations
@@ -32,16 +41,25 @@ from numpy.typing import ArrayLike
 
 from ._typing import FloatArray
 from ._validation import _describe, as_choice, as_float_array, as_int, as_positive_scalar
+from .data_constrained import DataConstrainedLaw
 from .envelope import EnvelopeResult
 from .isoflop import IsoFLOPResult, IsoFLOPStatus
 from .laws import ChinchillaLaw
+from .overtraining import OverTrainingLaw
 from .parametric import ParametricFit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_contours", "plot_envelope", "plot_frontiers", "plot_isoflop"]
+__all__ = [
+    "plot_contours",
+    "plot_envelope",
+    "plot_frontiers",
+    "plot_isoflop",
+    "plot_overtraining",
+    "plot_repeated_data",
+]
 
 _INSTALL_HINT = (
     "chinchilla_laws.plot needs matplotlib; install it with "
@@ -816,4 +834,205 @@ def plot_frontiers(
     ax.set_ylabel(ylabels[quantity])
     ax.set_title("Compute-optimal frontiers")
     ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+# ---------------------------------------------------------------------- newer laws
+def _runs(runs: Any, names: tuple[str, ...]) -> list[FloatArray] | None:
+    """Optional observed runs: a tuple of 1-D arrays, one per name, equal lengths."""
+    if runs is None:
+        return None
+    if not isinstance(runs, (tuple, list)) or len(runs) != len(names):
+        raise TypeError(
+            f"`runs` must be a tuple of {len(names)} arrays ({', '.join(names)}); "
+            f"got {_describe(runs)}."
+        )
+    cols = [as_float_array(col, f"runs[{i}]", positive=True) for i, col in enumerate(runs)]
+    if len({c.shape[0] for c in cols}) != 1:
+        raise ValueError(
+            f"`runs` arrays must have the same length; got {[c.shape[0] for c in cols]}."
+        )
+    return cols
+
+
+def plot_repeated_data(
+    law: DataConstrainedLaw,
+    *,
+    unique_tokens: float,
+    n_params: ArrayLike,
+    epochs: ArrayLike | None = None,
+    runs: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike] | None = None,
+    ax: Axes | None = None,
+    cmap: str = "viridis",
+) -> Axes:
+    r"""Loss against epochs at a fixed unique-token budget (Muennighoff et al. 2023).
+
+    For each model size, the data-constrained loss ``L(N, e U, U)`` against the
+    number of epochs ``e = D / U`` (solid), and the loss the same number of
+    *fresh* tokens would give (dotted, ``U = D``). On a second axis (right), the
+    effective data ``D' / U`` in epochs of fresh data, which saturates at
+    ``1 + R_D*`` (dashed grey, with its ceiling).
+
+    Parameters
+    ----------
+    law : DataConstrainedLaw
+    unique_tokens : float
+        The unique-token budget ``U``.
+    n_params : array_like
+        Model sizes to draw.
+    epochs : array_like, optional
+        Epochs ``D / U`` on the x-axis; default 200 log-spaced values from 1 to 100.
+    runs : tuple of four arrays, optional
+        Observed runs ``(n_params, n_tokens, unique_tokens, loss)``; those with this
+        ``U`` (to 1e-6 relative) are drawn as points, coloured by size on the
+        curves' colour scale.
+    ax : Axes, optional
+        Where to draw; by default a new figure. The effective-data axis is
+        ``ax``'s twin (``ax.right_ax``).
+    cmap : str, default "viridis"
+
+    Returns
+    -------
+    Axes
+        The loss axes (gids ``"loss-curve"``, ``"fresh-data"``, ``"runs"``); the
+        effective-data curve (gid ``"effective-data"``) is on ``ax.right_ax``.
+    """
+    if not isinstance(law, DataConstrainedLaw):
+        raise TypeError(f"`law` must be a DataConstrainedLaw; got {_describe(law)}.")
+    u = as_positive_scalar(unique_tokens, "unique_tokens")
+    sizes = as_float_array(np.atleast_1d(np.asarray(n_params)), "n_params", positive=True)
+    ep = (
+        np.geomspace(1.0, 100.0, 200)
+        if epochs is None
+        else as_float_array(np.atleast_1d(np.asarray(epochs)), "epochs", positive=True)
+    )
+    observed = _runs(runs, ("n_params", "n_tokens", "unique_tokens", "loss"))
+    ax = _new_axes(ax)
+    plt = _pyplot()
+    from matplotlib.colors import LogNorm
+
+    sel = None
+    all_sizes = sizes
+    if observed is not None:
+        sel = np.abs(observed[2] / u - 1.0) <= 1e-6
+        all_sizes = np.concatenate([sizes, observed[0][sel]])
+    lo, hi = float(all_sizes.min()), float(all_sizes.max())
+    norm = LogNorm(vmin=lo, vmax=hi if hi > lo else lo * 1.0001)
+    colours = plt.get_cmap(cmap)
+    d = ep * u
+    for n in sizes:
+        colour = colours(norm(n))
+        (line,) = ax.plot(ep, law.loss(n, d, u), color=colour, lw=1.6, label=f"N = {n:.3g}")
+        line.set_gid("loss-curve")
+        (fresh,) = ax.plot(ep, law.loss(n, d, d), color=colour, lw=1.0, ls=":")
+        fresh.set_gid("fresh-data")
+    if observed is not None and sel is not None:
+        rn, rd, _, rl = observed
+        if sel.any():
+            pts = ax.scatter(
+                rd[sel] / u,
+                rl[sel],
+                c=rn[sel],
+                cmap=cmap,
+                norm=norm,
+                s=18,
+                edgecolors="black",
+                linewidths=0.4,
+                zorder=4,
+                label=f"runs with U = {u:.3g}",
+            )
+            pts.set_gid("runs")
+    ax.set_xscale("log")
+    ax.set_xlabel("Epochs $D / U$")
+    ax.set_ylabel(_LABEL_LOSS)
+    ax.set_title(f"Repeated data: U = {u:.3g} unique tokens (dotted: fresh data)")
+    right = ax.twinx()
+    (eff,) = right.plot(
+        ep, law.effective_tokens(d, u) / u, color="tab:gray", ls="--", lw=1.2, label="D'/U"
+    )
+    eff.set_gid("effective-data")
+    right.axhline(1.0 + law.rd_star, color="tab:gray", ls=":", lw=0.8)
+    right.set_ylabel("Effective data $D'/U$ (fresh epochs)")
+    ax.right_ax = right  # type: ignore[attr-defined]
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_overtraining(
+    law: OverTrainingLaw,
+    *,
+    n_params: ArrayLike,
+    tokens_per_param: ArrayLike | None = None,
+    runs: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
+    ax: Axes | None = None,
+    cmap: str = "viridis",
+) -> Axes:
+    r"""Loss against tokens per parameter ``M`` per model size (Gadre et al. 2024).
+
+    One curve ``L(N, M)`` per size, observed runs as points in the curve's colour,
+    and the compute-optimal ratio ``M*`` as a dotted vertical line.
+
+    Parameters
+    ----------
+    law : OverTrainingLaw
+    n_params : array_like
+        Model sizes to draw.
+    tokens_per_param : array_like, optional
+        ``M`` on the x-axis; default 200 log-spaced values from 5 to 640 (the
+        paper's range).
+    runs : tuple of three arrays, optional
+        Observed runs ``(n_params, tokens_per_param, loss)``, coloured by size.
+    ax : Axes, optional
+    cmap : str, default "viridis"
+
+    Returns
+    -------
+    Axes
+        With gids ``"loss-curve"``, ``"runs"`` and ``"m-star"``.
+    """
+    if not isinstance(law, OverTrainingLaw):
+        raise TypeError(f"`law` must be an OverTrainingLaw; got {_describe(law)}.")
+    sizes = as_float_array(np.atleast_1d(np.asarray(n_params)), "n_params", positive=True)
+    m = (
+        np.geomspace(5.0, 640.0, 200)
+        if tokens_per_param is None
+        else as_float_array(
+            np.atleast_1d(np.asarray(tokens_per_param)), "tokens_per_param", positive=True
+        )
+    )
+    observed = _runs(runs, ("n_params", "tokens_per_param", "loss"))
+    ax = _new_axes(ax)
+    plt = _pyplot()
+    from matplotlib.colors import LogNorm
+
+    all_sizes = sizes if observed is None else np.concatenate([sizes, observed[0]])
+    lo, hi = float(all_sizes.min()), float(all_sizes.max())
+    norm = LogNorm(vmin=lo, vmax=hi if hi > lo else lo * 1.0001)
+    colours = plt.get_cmap(cmap)
+    for n in sizes:
+        (line,) = ax.plot(
+            m, law.loss_at_multiplier(n, m), color=colours(norm(n)), lw=1.6, label=f"N = {n:.3g}"
+        )
+        line.set_gid("loss-curve")
+    if observed is not None:
+        pts = ax.scatter(
+            observed[1],
+            observed[2],
+            c=observed[0],
+            cmap=cmap,
+            norm=norm,
+            s=18,
+            edgecolors="black",
+            linewidths=0.4,
+            zorder=4,
+            label="runs",
+        )
+        pts.set_gid("runs")
+    m_star = law.compute_optimal_tokens_per_param
+    ax.axvline(m_star, color="tab:gray", ls=":", lw=1.0, label=f"M* = {m_star:.3g}", gid="m-star")
+    ax.set_xscale("log")
+    ax.set_xlabel("Tokens per parameter $M = D/N$")
+    ax.set_ylabel(_LABEL_LOSS)
+    ax.set_title("Over-training: loss against M per model size")
+    ax.legend(loc="upper right", fontsize="small")
     return ax

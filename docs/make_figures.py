@@ -25,11 +25,20 @@ import numpy as np
 
 import chinchilla_laws as cl
 from chinchilla_laws.datasets import synthetic_curves, synthetic_sweep
-from chinchilla_laws.plot import plot_contours, plot_envelope, plot_frontiers, plot_isoflop
+from chinchilla_laws.plot import (
+    plot_contours,
+    plot_envelope,
+    plot_frontiers,
+    plot_isoflop,
+    plot_overtraining,
+    plot_repeated_data,
+)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "_static"
 EPOCH_CSV = HERE.parents[1] / "shared" / "data" / "chinchilla_epoch_reconstruction.csv"
+MUENNIGHOFF_CSV = HERE.parents[1] / "shared" / "data" / "muennighoff2023_data_constrained.csv"
+GADRE_CSV = HERE.parents[1] / "shared" / "data" / "gadre2024_overtraining_final_losses.csv"
 GOPHER = 5.76e23
 DPI = 90
 
@@ -105,6 +114,48 @@ def figure_frontiers(fit: cl.ParametricFit | None) -> None:
     save(ax.figure, "frontiers.png")
 
 
+def read_rows(path: Path) -> list[dict[str, str]] | None:
+    if not path.is_file():
+        return None
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def figure_repeated_data() -> None:
+    rows = read_rows(MUENNIGHOFF_CSV)
+    runs = None
+    if rows is not None:
+        runs = tuple(
+            np.array([float(r[k]) for r in rows])
+            for k in ("params", "tokens", "unique_tokens", "loss")
+        )
+    ax = plot_repeated_data(
+        cl.MUENNIGHOFF_2023,
+        unique_tokens=1e8,
+        n_params=[1.41e7, 4.4e7, 8.27e7, 1.465e8],
+        epochs=np.geomspace(1, 1e4, 200),
+        runs=runs,  # type: ignore[arg-type]
+    )
+    ax.figure.set_size_inches(7.0, 5.0)
+    save(ax.figure, "repeated_data.png")
+
+
+def figure_overtraining() -> None:
+    rows = read_rows(GADRE_CSV)
+    runs = None
+    sizes = [1.1e7, 7.9e7, 1.5e8, 4.1e8, 1.4e9, 6.9e9]
+    if rows is not None:
+        rows = [r for r in rows if r["train_dataset"] == "rpj"]
+        runs = tuple(
+            np.array([float(r[k]) for r in rows])
+            for k in ("params", "tokens_per_param_nominal", "loss_c4_val")
+        )
+        sizes = sorted({float(r["params"]) for r in rows})
+    ax = plot_overtraining(cl.GADRE_2024, n_params=sizes, runs=runs)  # type: ignore[arg-type]
+    ax.figure.set_size_inches(7.0, 5.0)
+    save(ax.figure, "overtraining.png")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     data = epoch_data()
@@ -113,6 +164,8 @@ def main() -> None:
     figure_isoflop()
     figure_contours(fit.law.with_name("fit to the Epoch data") if fit else cl.BESIROGLU_2024)
     figure_frontiers(fit)
+    figure_repeated_data()
+    figure_overtraining()
 
 
 if __name__ == "__main__":
