@@ -398,35 +398,32 @@ class DataConstrainedLaw:
 
     # ------------------------------------------------------------------ optimum
     def _rises(self, log_n: FloatArray, log_nd: FloatArray, u: FloatArray) -> BoolArray:
-        """Is the right derivative of ``L(N, ND/N, U)`` in ``log N`` (``ND`` fixed) >= 0?
+        """Is the derivative of ``L(N, ND/N, U)`` in ``log N`` (``ND`` fixed) >= 0?
 
-        The derivative is ``beta B D'^-beta dlogD' - alpha A N'^-alpha dlogN'`` (``dlog``
-        meaning ``d log / d log N`` up to sign); with many repetitions both terms
-        carry ``exp(-R/R*)`` factors that underflow, so the two are compared as
-        logarithms.
+        Only for points that repeat data (``D = ND/N > U``), where ``U_D = U`` and
+        ``U_N = min(N, N_opt(U))`` do not move with ``N``. The derivative is
+        ``beta B D'^-beta s_D - alpha A N'^-alpha s_N`` with the slopes
+        ``s_D = D exp(-R_D/R_D*) / D'`` and ``s_N = N exp(-R_N/R_N*) / N'`` (1 below
+        ``N_opt(U)``); with many repetitions both carry ``exp(-R/R*)`` factors that
+        underflow, so the two terms are compared as logarithms.
         """
         log_d = log_nd - log_n
-        d = np.exp(log_d)
-        repeated = d > u  # moving right lowers D: at D == U the one-epoch branch applies
-        ud = np.where(repeated, u, d)
-        rd = d / ud - 1.0
-        log_dpr = np.log(ud) + np.log1p(_saturate(rd, self.rd_star))
-        # d log D' / d log D = D exp(-R_D/R_D*) / D' (1 on one epoch)
-        log_slope_d = np.where(repeated, log_d - rd / self.rd_star - log_dpr, 0.0)
-        log_un = np.minimum(log_n, self._log_n_opt(np.log(ud)))
+        rd = np.exp(log_d) / u - 1.0
+        log_dpr = np.log(u) + np.log1p(_saturate(rd, self.rd_star))
+        log_un = np.minimum(log_n, self._log_n_opt(np.log(u)))
         rn = np.exp(log_n - log_un) - 1.0
         log_npr = log_un + np.log1p(_saturate(rn, self.rn_star))
-        log_base = log_n - rn / self.rn_star - log_npr
-        ratio = self.beta / self.alpha
-        # on one epoch U_N = N_opt(D) moves with N: d log U_N / d log N = -beta/alpha,
-        # and d log N' / d log N = -beta/alpha + (1 + beta/alpha) base may be <= 0
-        one_epoch = -ratio + (1.0 + ratio) * np.exp(log_base)
-        excess = log_n >= log_un
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_slope_n = np.where(excess, np.where(repeated, log_base, np.log(one_epoch)), 0.0)
-        log_up = math.log(self.beta * self.B) - self.beta * log_dpr + log_slope_d
-        log_down = math.log(self.alpha * self.A) - self.alpha * log_npr + log_slope_n
-        out: BoolArray = (excess & ~repeated & (one_epoch <= 0.0)) | (log_up >= log_down)
+        log_up = (
+            math.log(self.beta * self.B)
+            - self.beta * log_dpr
+            + (log_d - rd / self.rd_star - log_dpr)
+        )
+        log_down = (
+            math.log(self.alpha * self.A)
+            - self.alpha * log_npr
+            + (log_n - rn / self.rn_star - log_npr)
+        )
+        out: BoolArray = log_up >= log_down
         return out
 
     def optimal(
@@ -491,7 +488,8 @@ class DataConstrainedLaw:
         )
 
     def _bisect(self, log_nd: FloatArray, u: FloatArray) -> FloatArray:
-        # the optimum repeats data: it lies left of D = U, where the derivative is > 0
+        # the optimum repeats data: it lies left of D = U (the derivative is > 0 from
+        # there on); the bisection only evaluates points left of it
         hi = log_nd - np.log(u)
         lo = hi - 4.0
         for _ in range(60):

@@ -171,6 +171,24 @@ def test_theta_round_trip_and_repr() -> None:
     assert M23.a == pytest.approx(0.5) and M23.b == pytest.approx(0.5)
 
 
+def test_call_names_and_budget_convention() -> None:
+    assert float(M23(6.34e9, 242e9, 25e9)) == float(M23.loss(6.34e9, 242e9, 25e9))
+    assert cl.DataConstrainedLaw.from_theta(M23.theta).name == ""
+    law = cl.DataConstrainedLaw.from_chinchilla(
+        cl.HOFFMANN_2022_TEX, rd_star=2.0, rn_star=3.0, name="h"
+    )
+    assert law.name == "h" and law.chinchilla == cl.HOFFMANN_2022_TEX
+    # C = k N D: the limit scales with k
+    assert float(M23.data_limited_compute(1e10, flops_per_param_token=8.0)) == pytest.approx(
+        float(M23.data_limited_compute(1e10)) * 8 / 6, rel=1e-15
+    )
+    f8 = M23.optimal(1e23, unique_tokens=1e10, flops_per_param_token=8.0)
+    assert 8 * f8.n_params[0] * f8.n_tokens[0] == pytest.approx(1e23, rel=1e-14)
+    assert f8.n_params[0] != M23.optimal(1e23, unique_tokens=1e10).n_params[0]
+    out = M23.loss(np.array([10**9]), np.array([10**10]), np.array([10**9]))
+    assert out.dtype == np.float64
+
+
 def test_loss_broadcasts() -> None:
     out = M23.loss(np.array([[1e8], [1e9]]), np.array([1e10, 1e11, 1e12]), 1e10)
     assert out.shape == (2, 3)
@@ -416,7 +434,32 @@ BAD = [
     (lambda: M23.loss(1e9, 1e10, 0.0), ValueError, r"`unique_tokens` must contain only positive"),
     (lambda: M23.loss(1e9, 1e10, -5.0), ValueError, r"`unique_tokens` must contain only positive"),
     (lambda: M23.loss(1e9, 1e10, None), TypeError, r"`unique_tokens` must be given"),
-    (lambda: M23.loss(1e9, [1e10, 2e10], [1e9, 2e9, 3e9]), ValueError, r"must broadcast together"),
+    (
+        lambda: M23.loss(1e9, [1e10, 2e10], [1e9, 2e9, 3e9]),
+        ValueError,
+        r"must broadcast together; got shapes `n_params` \(\) and `n_tokens` \(2,\) and "
+        r"`unique_tokens` \(3,\)",
+    ),
+    (lambda: M23.loss(1e9, -1.0, 1e9), ValueError, r"`n_tokens` must contain only positive"),
+    (lambda: M23.n_params_opt(-1.0), ValueError, r"`unique_tokens` must contain only positive"),
+    (lambda: M23.data_limited_compute(0.0), ValueError, r"`unique_tokens` must contain"),
+    (
+        lambda: M23.data_limited_compute(1e9, flops_per_param_token=-6),
+        ValueError,
+        r"`flops_per_param_token` must be a finite positive",
+    ),
+    (lambda: M23.effective_tokens(-1.0, 1e9), ValueError, r"`n_tokens` must contain only"),
+    (lambda: M23.effective_tokens(1e9, -1.0), ValueError, r"`unique_tokens` must contain only"),
+    (
+        lambda: cl.DataConstrainedLaw.from_theta([np.nan] * 7),
+        ValueError,
+        r"`theta` must contain only finite",
+    ),
+    (
+        lambda: cl.DataConstrainedLaw(E=1, A=1, B=1, alpha=1, beta=1, rd_star=1, rn_star=1, name=3),
+        TypeError,
+        r"`name` must be a string",
+    ),
     (lambda: M23.loss(-1.0, 1e10, 1e9), ValueError, r"`n_params` must contain only positive"),
     (lambda: M23.optimal(1e22, unique_tokens=0.0), ValueError, r"`unique_tokens`"),
     (lambda: M23.optimal(1e22, unique_tokens="many"), TypeError, r"`unique_tokens`"),

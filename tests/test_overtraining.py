@@ -95,6 +95,14 @@ def test_allocate_spends_the_budget_at_the_ratio() -> None:
     np.testing.assert_allclose(8 * h.n_params * h.n_tokens, 1e22, rtol=1e-14)
 
 
+def test_budget_convention_and_names() -> None:
+    f8 = G24.optimal(1e22, flops_per_param_token=8.0)
+    assert 8 * f8.n_params[0] * f8.n_tokens[0] == pytest.approx(1e22, rel=1e-14)
+    assert cl.OverTrainingLaw.from_theta(G24.theta).name == ""
+    f = G24.allocate([10**22], tokens_per_param=[20])
+    assert f.compute.dtype == np.float64 and f.n_params.dtype == np.float64
+
+
 def test_theta_round_trip_and_chinchilla_view() -> None:
     law = cl.OverTrainingLaw.from_theta(G24.theta)
     np.testing.assert_allclose(law.theta, G24.theta, rtol=1e-15)
@@ -172,6 +180,9 @@ def test_downstream_law_formula_and_inverse() -> None:
     np.testing.assert_allclose(law.loss_for_error(law(lo)), lo, rtol=1e-13)
     with pytest.raises(ValueError, match=r"`error` must be below epsilon"):
         law.loss_for_error(0.9)
+    with pytest.raises(ValueError, match=r"`error` must be below epsilon"):
+        law.loss_for_error(law.epsilon)
+    assert law.loss_for_error([[0.3, 0.4]]).shape == (1, 2)
 
 
 def test_downstream_fit_recovers_exact_data() -> None:
@@ -206,9 +217,15 @@ def test_downstream_fit_on_noisy_draws_from_the_preset(seed: int) -> None:
 
 def test_downstream_fit_flags_boundary_and_nonphysical() -> None:
     lo = np.linspace(2.0, 4.0, 10)
-    with pytest.warns(cl.GridBoundaryWarning, match="bound of gamma"):
+    with pytest.warns(cl.GridBoundaryWarning, match="bound of gamma") as record:
         fit = cl.fit_downstream_error(lo, 0.2 + 0.1 * lo, gamma_bounds=(0.5, 1.0))
+    assert fit.law.gamma == pytest.approx(0.5, rel=1e-5)
     assert fit.status is cl.DownstreamFitStatus.ON_BOUNDARY and not fit.success
+    # the warning points at the caller's line
+    assert record[0].filename == __file__
+    with pytest.warns(cl.GridBoundaryWarning, match="bound of gamma") as record:
+        fit = cl.fit_downstream_error(lo, 0.5 - 10 * np.exp(-5 * lo), gamma_bounds=(0.1, 1.0))
+    assert fit.law.gamma == pytest.approx(1.0, rel=1e-5)
     with pytest.warns(cl.IdentifiabilityWarning, match="k <= 0"):
         fit = cl.fit_downstream_error(lo, 0.2 + 0.5 * np.exp(-0.7 * lo))
     assert fit.status is cl.DownstreamFitStatus.NONPHYSICAL
