@@ -1,8 +1,9 @@
 """Numba kernels of the multi-power law (Luo et al. 2025): value and gradient.
 
-Private; every input is validated by :mod:`chinchilla_laws.multipower`. Arrays are
-contiguous float64 (int64 for indices). No kernel raises; a non-finite value
-propagates and the caller turns it into a status.
+Private, like ``_kernels.py`` (the decorator comes from ``_jit``); every input is
+validated by :mod:`chinchilla_laws.multipower`. Arrays are contiguous float64 (int64
+for indices). No kernel raises; a non-finite value propagates and the caller turns it
+into a status.
 
 Notation (0-based steps, ``eta`` the per-step learning rate, ``cs = cumsum(eta)``)::
 
@@ -27,8 +28,10 @@ import math
 import numba as nb
 import numpy as np
 
-_jit = nb.njit(cache=True, nogil=True, error_model="numpy")
-_pjit = nb.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+from ._jit import kernel
+
+_jit = kernel()
+_pjit = kernel(parallel=True)
 
 N_PARAMS = 7
 
@@ -123,7 +126,7 @@ def _change_weights(p: np.ndarray, klog: np.ndarray) -> np.ndarray:
 
 
 @_pjit
-def predict(
+def predict(  # call inside ``_jit.parallel_region()``
     p: np.ndarray,
     s1: np.ndarray,
     kbeg: np.ndarray,
@@ -151,7 +154,7 @@ def predict(
 
 
 @_pjit
-def jacobian(
+def jacobian(  # call inside ``_jit.parallel_region()``
     p: np.ndarray,
     s1: np.ndarray,
     kbeg: np.ndarray,

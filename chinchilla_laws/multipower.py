@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _mpl_kernels as MK
+from ._jit import parallel_region
 from ._typing import FloatArray, IntArray, readonly
 from ._validation import as_float_array, as_positive_scalar
 from .schedules import as_schedule
@@ -418,33 +419,35 @@ class _Packed:
 
     def predict(self, p: FloatArray) -> FloatArray:
         out = np.empty(self.s1.shape[0])
-        MK.predict(
-            np.ascontiguousarray(p, dtype=np.float64),
-            self.s1,
-            self.kbeg,
-            self.kend,
-            self.kd,
-            self.klog,
-            self.kcs,
-            out,
-        )
+        with parallel_region():
+            MK.predict(
+                np.ascontiguousarray(p, dtype=np.float64),
+                self.s1,
+                self.kbeg,
+                self.kend,
+                self.kd,
+                self.klog,
+                self.kcs,
+                out,
+            )
         return out
 
     def jacobian(self, p: FloatArray) -> tuple[FloatArray, FloatArray]:
         n = self.s1.shape[0]
         pred = np.empty(n)
         jac = np.empty((n, MK.N_PARAMS))
-        MK.jacobian(
-            np.ascontiguousarray(p, dtype=np.float64),
-            self.s1,
-            self.kbeg,
-            self.kend,
-            self.kd,
-            self.klog,
-            self.kcs,
-            pred,
-            jac,
-        )
+        with parallel_region():
+            MK.jacobian(
+                np.ascontiguousarray(p, dtype=np.float64),
+                self.s1,
+                self.kbeg,
+                self.kend,
+                self.kd,
+                self.klog,
+                self.kcs,
+                pred,
+                jac,
+            )
         return pred, jac
 
 

@@ -24,7 +24,6 @@ Across Learning Rate Schedules. ICLR 2025. arXiv:2503.12811, §5.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -36,6 +35,7 @@ from numpy.typing import ArrayLike
 from . import _mpl_kernels as MK
 from ._typing import FloatArray, readonly
 from ._validation import as_float_array, as_int, as_positive_scalar
+from ._warn import warn
 from .multipower import MultiPowerLaw
 from .schedules import cosine, linear_warmup, wsd
 from .warnings import ConvergenceWarning
@@ -249,10 +249,9 @@ def optimize_schedule(
     final = float(law.loss(eta, [total - 1])[0])
     status = _STATUS[int(info[2])] if math.isfinite(final) else ScheduleStatus.NON_FINITE
     if status is not ScheduleStatus.SUCCESS:
-        warnings.warn(
+        warn(
             f"optimize_schedule: {status.value}; the schedule may not be optimal.",
             ConvergenceWarning,
-            stacklevel=2,
         )
     return OptimizedSchedule(
         schedule=eta,
