@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._typing import FloatArray, readonly
 from ._validation import _describe, as_float_array, as_positive_array, as_positive_scalar
+
+if TYPE_CHECKING:
+    from .planning import InferenceOptimal
 
 __all__ = [
     "BESIROGLU_2024",
@@ -279,6 +282,39 @@ class ChinchillaLaw:
         with np.errstate(under="ignore"):
             n = _finite_or_raise(c / (k * d), "optimal model size", "n_tokens")
         return Frontier(compute=c, n_params=n, n_tokens=d.copy(), loss=self.loss(n, d))
+
+    def optimal_for_loss(
+        self, loss: ArrayLike, *, flops_per_param_token: float = 6.0
+    ) -> Frontier:
+        """The training-compute-minimal ``N``, ``D`` and ``C`` that reach ``loss``.
+
+        See :func:`chinchilla_laws.planning.optimal_for_loss`.
+        """
+        from .planning import optimal_for_loss
+
+        return optimal_for_loss(self, loss, flops_per_param_token=flops_per_param_token)
+
+    def inference_optimal(
+        self,
+        loss: ArrayLike,
+        inference_tokens: ArrayLike,
+        *,
+        flops_per_inference_token: float = 2.0,
+        flops_per_param_token: float = 6.0,
+    ) -> InferenceOptimal:
+        """The model reaching ``loss`` at the least training plus inference FLOPs.
+
+        See :func:`chinchilla_laws.planning.inference_optimal`.
+        """
+        from .planning import inference_optimal
+
+        return inference_optimal(
+            self,
+            loss,
+            inference_tokens,
+            flops_per_inference_token=flops_per_inference_token,
+            flops_per_param_token=flops_per_param_token,
+        )
 
     def tokens_per_param(
         self, compute: ArrayLike, *, flops_per_param_token: float = 6.0

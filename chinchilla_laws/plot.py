@@ -27,6 +27,8 @@ the convention ``C = 6 N D`` unless a result says otherwise.
                                 2023)
 :func:`plot_overtraining`       loss against tokens per parameter per model
                                 size (Gadre et al. 2024)
+:func:`plot_backtest`           a rolling backtest: the training exponent
+                                and the test error against the compute split
 ==============================  ===========================================
 """
 
@@ -47,12 +49,14 @@ from .isoflop import IsoFLOPResult, IsoFLOPStatus
 from .laws import ChinchillaLaw
 from .overtraining import OverTrainingLaw
 from .parametric import ParametricFit
+from .planning import RollingBacktest
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
+    "plot_backtest",
     "plot_contours",
     "plot_envelope",
     "plot_frontiers",
@@ -1036,3 +1040,96 @@ def plot_overtraining(
     ax.set_title("Over-training: loss against M per model size")
     ax.legend(loc="upper right", fontsize="small")
     return ax
+
+
+# ---------------------------------------------------------------------- backtests
+def _two_axes(axes: Sequence[Axes] | None) -> tuple[Figure, list[Axes]]:
+    if axes is None:
+        plt = _pyplot()
+        new_fig, new = plt.subplots(1, 2, figsize=(10.0, 4.0), layout="constrained")
+        return new_fig, list(new)
+    if isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence) or len(axes) != 2:
+        raise TypeError(f"`axes` must be a sequence of 2 matplotlib Axes; got {_describe(axes)}.")
+    out = list(axes)
+    _pyplot()
+    for i, a in enumerate(out):
+        _check_axes(a, f"axes[{i}]")
+    fig = out[0].get_figure(root=True)
+    if fig is None:
+        raise ValueError("`axes` must belong to a figure; got axes without one.")
+    return fig, out
+
+
+def plot_backtest(
+    rolling: RollingBacktest,
+    *,
+    reference_a: float | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    r"""How the fitted exponent and the prediction error move as the split grows.
+
+    Left: the training fit's exponent ``a`` of ``N_opt ∝ C^a`` against the compute
+    split (runs with ``C <= split`` train). Right: the test runs' mean absolute
+    relative error and the bias (mean relative error) against the split. Splits whose
+    fit did not converge are drawn hollow.
+
+    Parameters
+    ----------
+    rolling : RollingBacktest
+        From :func:`chinchilla_laws.planning.rolling_backtest`.
+    reference_a : float, optional
+        An exponent to mark with a dotted line (e.g. the fit on all runs).
+    axes : sequence of 2 Axes, optional
+        Where to draw; by default a new figure.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> from chinchilla_laws.plot import plot_backtest
+    >>> fig = plot_backtest(rolling)  # doctest: +SKIP
+    """
+    if not isinstance(rolling, RollingBacktest):
+        raise TypeError(f"`rolling` must be a RollingBacktest; got {_describe(rolling)}.")
+    ref = None if reference_a is None else as_positive_scalar(reference_a, "reference_a")
+    fig, (ax_a, ax_e) = _two_axes(axes)
+    c = rolling.split_compute
+    ok = rolling.success
+    ax_a.plot(c, rolling.a, color="C0", lw=1.2, gid="exponent")
+    ax_a.scatter(c[ok], rolling.a[ok], color="C0", s=25, zorder=3, gid="converged")
+    if (~ok).any():
+        ax_a.scatter(
+            c[~ok],
+            rolling.a[~ok],
+            facecolors="none",
+            edgecolors="C0",
+            s=25,
+            zorder=3,
+            gid="not-converged",
+        )
+    if ref is not None:
+        ax_a.axhline(ref, color="tab:gray", ls=":", lw=1.0, label=f"reference a = {ref:.3f}")
+        ax_a.legend(loc="best", fontsize="small")
+    ax_a.set_xscale("log")
+    ax_a.set_xlabel("Split: training runs with $C \\leq$ split (FLOPs)")
+    ax_a.set_ylabel("Training exponent $a$ of $N_{opt} \\propto C^a$")
+    ax_a.set_title("Exponent against the split")
+    ax_e.plot(
+        c,
+        rolling.mean_abs_relative_error,
+        color="C1",
+        marker="o",
+        ms=4,
+        label="mean |relative error|",
+        gid="error",
+    )
+    ax_e.plot(c, rolling.bias, color="C2", marker="s", ms=4, ls="--", label="bias", gid="bias")
+    ax_e.axhline(0.0, color="tab:gray", lw=0.8)
+    ax_e.set_xscale("log")
+    ax_e.set_xlabel("Split: training runs with $C \\leq$ split (FLOPs)")
+    ax_e.set_ylabel("Test runs: relative error of the loss")
+    ax_e.set_title("Prediction error on the larger runs")
+    ax_e.legend(loc="best", fontsize="small")
+    return fig

@@ -1,0 +1,885 @@
+r"""Planning with a fitted law: what to train, for a loss target, a serving demand or a sweep.
+
+* :func:`optimal_for_loss`: the training-compute-minimal ``N``, ``D`` and ``C`` that reach
+  a target loss (Chinchilla-optimal for that loss);
+* :func:`inference_optimal`: the ``N``, ``D`` that reach a target loss at the least
+  *total* cost, training plus serving ``D_inf`` inference tokens (Sardana et al. 2024);
+* :func:`backtest` and :func:`rolling_backtest`: does a law fitted on the small runs
+  predict the big ones?
+
+Compute follows ``C = 6 N D`` (``flops_per_param_token``) and an inference token costs
+``2 N`` FLOPs (``flops_per_inference_token``) unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._typing import BoolArray, FloatArray, readonly
+from ._validation import (
+    _describe,
+    as_float_array,
+    as_int,
+    as_positive_array,
+    as_positive_scalar,
+    same_length,
+)
+from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier
+
+if TYPE_CHECKING:
+    from .parametric import ParametricFit
+
+__all__ = [
+    "Backtest",
+    "InferenceOptimal",
+    "RollingBacktest",
+    "backtest",
+    "inference_optimal",
+    "optimal_for_loss",
+    "rolling_backtest",
+]
+
+FLOPS_PER_INFERENCE_TOKEN = 2.0
+"""FLOPs per parameter per generated or processed token at inference (a forward pass)."""
+
+_NEWTON_MAX_ITER = 100
+_NEWTON_STEP_TOL = 1e-13
+"""Newton stops when every step in the logit coordinate is below this (absolute)."""
+
+
+# ---------------------------------------------------------------------- validation
+def _check_law(law: Any) -> ChinchillaLaw:
+    if not isinstance(law, ChinchillaLaw):
+        raise TypeError(f"`law` must be a ChinchillaLaw; got {_describe(law)}.")
+    return law
+
+
+def _reducible(law: ChinchillaLaw, loss: FloatArray) -> FloatArray:
+    """``loss - E``, refusing targets at or below the irreducible loss."""
+    bad = ~(loss > law.E)
+    if bad.any():
+        idx = np.argwhere(bad)[0]
+        where = int(idx[0]) if loss.ndim == 1 else tuple(int(i) for i in idx)
+        raise ValueError(
+            f"`loss` must exceed the law's irreducible loss E = {law.E!r} (a target at or "
+            f"below E is unreachable at any size); got {float(loss[tuple(idx)])!r} at index "
+            f"{where}."
+        )
+    out: FloatArray = loss - law.E
+    return out
+
+
+def _nonnegative_array(value: ArrayLike, name: str) -> FloatArray:
+    """A non-negative finite float64 array of any shape (0-d for scalars)."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"`{name}` must be an array of numbers; got {_describe(value)}.")
+    try:
+        shape = np.shape(value)
+    except ValueError:
+        raise ValueError(
+            f"`{name}` must be a rectangular array of numbers; got a ragged sequence."
+        ) from None
+    flat = as_float_array(np.reshape(np.asarray(value), -1), name, nonnegative=True)
+    return flat.reshape(shape)
+
+
+def _overflow_check(values: FloatArray, what: str, name: str) -> None:
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"`{name}` is out of range: the {what} overflows float64 for "
+            f"{int(np.count_nonzero(~np.isfinite(values)))} entr(y/ies) (a target too "
+            "close to the irreducible loss E)."
+        )
+
+
+# ---------------------------------------------------------------------- loss targets
+def optimal_for_loss(
+    law: ChinchillaLaw, loss: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+) -> Frontier:
+    r"""The training-compute-minimal model that reaches a target loss.
+
+    Parameters
+    ----------
+    law : ChinchillaLaw
+        The law ``L(N, D) = E + A/N**alpha + B/D**beta``.
+    loss : float or array_like
+        Target losses, each above ``law.E``.
+    flops_per_param_token : float, default 6.0
+        ``k`` in ``C = k N D``.
+
+    Returns
+    -------
+    Frontier
+        ``n_params``, ``n_tokens``, training ``compute = k N D`` and ``loss`` (the
+        targets), one entry per target.
+
+    Raises
+    ------
+    ValueError
+        A target at or below ``E`` (unreachable), or one so close to ``E`` that the
+        model size overflows.
+
+    Notes
+    -----
+    Along the compute-optimal frontier the two reducible terms keep a fixed ratio,
+    :math:`\alpha A N^{-\alpha} = \beta B D^{-\beta}`, so with :math:`R = L - E` the
+    frontier point of loss :math:`L` is, in closed form,
+
+    .. math::
+
+        N = \left(\frac{(\alpha + \beta) A}{\beta R}\right)^{1/\alpha}, \qquad
+        D = \left(\frac{(\alpha + \beta) B}{\alpha R}\right)^{1/\beta}.
+
+    Minimising the loss at fixed compute and minimising the compute at fixed loss give
+    the same curve, so ``law.optimal(result.compute)`` returns these models.
+
+    Examples
+    --------
+    >>> from chinchilla_laws import HOFFMANN_2022_TEX
+    >>> f = HOFFMANN_2022_TEX.optimal_for_loss(2.0)
+    >>> print(f"N = {f.n_params[0]:.4g}, D = {f.n_tokens[0]:.4g}, C = {f.compute[0]:.4g}")
+    N = 1.621e+10, D = 8.031e+11, C = 7.812e+22
+    """
+    lw = _check_law(law)
+    target = np.atleast_1d(as_positive_array(loss, "loss"))
+    if target.ndim != 1:
+        raise ValueError(f"`loss` must be a number or a 1-D array; got shape {target.shape}.")
+    k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
+    n, d = _chinchilla_for_loss(lw, _reducible(lw, target))
+    with np.errstate(over="ignore"):
+        c = k * n * d
+    _overflow_check(c, "training compute", "loss")
+    return Frontier(compute=c, n_params=n, n_tokens=d, loss=target.copy())
+
+
+def _chinchilla_for_loss(
+    law: ChinchillaLaw, reducible: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    s = law.alpha + law.beta
+    log_r = np.log(reducible)
+    with np.errstate(over="ignore"):
+        n = np.exp((math.log(s * law.A / law.beta) - log_r) / law.alpha)
+        d = np.exp((math.log(s * law.B / law.alpha) - log_r) / law.beta)
+    _overflow_check(n * d, "model size or token count", "loss")
+    return n, d
+
+
+# ---------------------------------------------------------------------- inference
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class InferenceOptimal:
+    r"""The least-total-cost model for a target loss and an inference demand.
+
+    Every array has the broadcast shape of ``loss`` and ``inference_tokens`` (at
+    least 1-D).
+
+    Attributes
+    ----------
+    loss : ndarray
+        Target losses.
+    inference_tokens : ndarray
+        Tokens served over the model's life, ``D_inf``.
+    n_params, n_tokens : ndarray
+        The inference-optimal model: parameters ``N`` and training tokens ``D``.
+    compute : ndarray
+        Its training FLOPs, ``k N D``.
+    inference_flops : ndarray
+        Its serving FLOPs, ``k_inf N D_inf``.
+    total_flops : ndarray
+        ``compute + inference_flops``.
+    chinchilla_n_params, chinchilla_n_tokens, chinchilla_compute : ndarray
+        The Chinchilla-optimal (training-compute-minimal) model for the same loss
+        (:func:`optimal_for_loss`).
+    chinchilla_total_flops : ndarray
+        Its training plus serving FLOPs for the same demand.
+    saving : ndarray
+        ``chinchilla_total_flops - total_flops`` (FLOPs, never negative).
+    saving_fraction : ndarray
+        ``saving / chinchilla_total_flops``.
+    flops_per_param_token, flops_per_inference_token : float
+        ``k`` (training, ``C = k N D``) and ``k_inf`` (inference, per parameter and
+        token).
+    """
+
+    loss: FloatArray
+    inference_tokens: FloatArray
+    n_params: FloatArray
+    n_tokens: FloatArray
+    compute: FloatArray
+    inference_flops: FloatArray
+    total_flops: FloatArray
+    chinchilla_n_params: FloatArray
+    chinchilla_n_tokens: FloatArray
+    chinchilla_compute: FloatArray
+    chinchilla_total_flops: FloatArray
+    saving: FloatArray
+    saving_fraction: FloatArray
+    flops_per_param_token: float
+    flops_per_inference_token: float
+
+    def __post_init__(self) -> None:
+        for name in (
+            "loss",
+            "inference_tokens",
+            "n_params",
+            "n_tokens",
+            "compute",
+            "inference_flops",
+            "total_flops",
+            "chinchilla_n_params",
+            "chinchilla_n_tokens",
+            "chinchilla_compute",
+            "chinchilla_total_flops",
+            "saving",
+            "saving_fraction",
+        ):
+            readonly(getattr(self, name))
+
+    @property
+    def tokens_per_param(self) -> FloatArray:
+        """``D / N`` of the inference-optimal model."""
+        out: FloatArray = self.n_tokens / self.n_params
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field as plain Python lists and floats (for JSON)."""
+        out: dict[str, Any] = {}
+        for name in self.__slots__:
+            value = getattr(self, name)
+            out[name] = value.tolist() if isinstance(value, np.ndarray) else value
+        out["tokens_per_param"] = self.tokens_per_param.tolist()
+        return out
+
+    def __repr__(self) -> str:
+        rows = ", ".join(
+            f"(L={lo:.6g}, D_inf={di:.4g}: N={n:.4g}, D={d:.4g}, total={t:.4g}, saving={s:.2%})"
+            for lo, di, n, d, t, s in zip(
+                self.loss.ravel(),
+                self.inference_tokens.ravel(),
+                self.n_params.ravel(),
+                self.n_tokens.ravel(),
+                self.total_flops.ravel(),
+                self.saving_fraction.ravel(),
+                strict=True,
+            )
+        )
+        return f"InferenceOptimal([{rows}])"
+
+
+def _softplus(v: FloatArray) -> FloatArray:
+    out: FloatArray = np.logaddexp(0.0, v)
+    return out
+
+
+def _sigmoid(v: FloatArray) -> FloatArray:
+    out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * v))
+    return out
+
+
+def _inference_logit(
+    law: ChinchillaLaw, log_r: FloatArray, log_demand: FloatArray, k: float
+) -> FloatArray:
+    r"""Solve the stationarity condition for the logit ``v`` (see :func:`inference_optimal`).
+
+    ``log_demand = log(k_inf D_inf)``, finite (``D_inf > 0``). Returns ``v`` with
+    ``w = w0 sigmoid(v)`` the share of the reducible loss carried by the ``D`` term.
+    """
+    al, be = law.alpha, law.beta
+    kappa = 1.0 + 1.0 / be
+    w0 = al / (al + be)
+    offset = math.log(k) + math.log(law.B) / be - math.log(be) - kappa * math.log(w0) + math.log(al)
+    big_k = offset - log_r / be - log_demand
+    # h(v) = K + kappa softplus(-v) - softplus(v): decreasing with slope in (-kappa, -1)
+    # and convex, so Newton converges from anywhere; start at the asymptotes' root
+    v = np.where(big_k > 0, big_k, big_k / kappa)
+    for _ in range(_NEWTON_MAX_ITER):
+        h = big_k + kappa * _softplus(-v) - _softplus(v)
+        dh = -kappa * _sigmoid(-v) - _sigmoid(v)
+        step = h / dh
+        v = v - step
+        if np.all(np.abs(step) <= _NEWTON_STEP_TOL * (1.0 + np.abs(v))):
+            break
+    return v
+
+
+def inference_optimal(
+    law: ChinchillaLaw,
+    loss: ArrayLike,
+    inference_tokens: ArrayLike,
+    *,
+    flops_per_inference_token: float = FLOPS_PER_INFERENCE_TOKEN,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+) -> InferenceOptimal:
+    r"""The model reaching ``loss`` at the least training plus inference cost.
+
+    Minimises ``N (k D + k_inf D_inf)`` subject to ``L(N, D) = loss`` (Sardana et al.
+    2024), for every pair of target loss and inference demand.
+
+    Parameters
+    ----------
+    law : ChinchillaLaw
+        The law ``L(N, D) = E + A/N**alpha + B/D**beta``.
+    loss : float or array_like
+        Target losses, each above ``law.E``.
+    inference_tokens : float or array_like
+        Tokens the model will serve over its life, ``D_inf >= 0``; broadcast against
+        ``loss`` (pass ``losses[:, None]`` and ``demands[None, :]`` for a table).
+    flops_per_inference_token : float, default 2.0
+        ``k_inf``: FLOPs per parameter per inference token (a forward pass).
+    flops_per_param_token : float, default 6.0
+        ``k`` in the training cost ``C = k N D``.
+
+    Returns
+    -------
+    InferenceOptimal
+        The optimal ``N``, ``D``, training ``compute``, ``total_flops``, and the saving
+        against the Chinchilla-optimal model of the same loss.
+
+    Raises
+    ------
+    ValueError
+        A target loss at or below ``E`` (unreachable); a negative inference demand.
+
+    Notes
+    -----
+    With :math:`R = L - E`, write :math:`w = B D^{-\beta} / R` for the share of the
+    reducible loss carried by the data term; the loss constraint then fixes
+    :math:`N = (A / (R (1 - w)))^{1/\alpha}` and :math:`D = (B / (R w))^{1/\beta}`,
+    and the total cost is a function of :math:`w` alone. Its stationarity condition is
+
+    .. math::
+
+        k D(w) \, (\alpha - (\alpha + \beta) w) = \beta \, w \, k_{inf} D_{inf},
+
+    whose root lies in :math:`(0, w_0]`, :math:`w_0 = \alpha / (\alpha + \beta)` (the
+    Chinchilla optimum, reached at :math:`D_{inf} = 0`). In the logit coordinate
+    :math:`w = w_0 \, \sigma(v)` the condition reads
+
+    .. math::
+
+        h(v) = K + \kappa \operatorname{softplus}(-v) - \operatorname{softplus}(v) = 0,
+        \qquad \kappa = 1 + 1/\beta,
+
+    with :math:`K` collecting the constants. :math:`h` is convex and decreasing with
+    slope between :math:`-\kappa` and :math:`-1`, so the root is unique and Newton's
+    method converges to it from any start, quadratically; it runs on all pairs at once.
+    The result is exact to floating-point precision (tested against a brute-force grid).
+
+    References
+    ----------
+    Sardana, N., Portes, J., Doubov, S. and Frankle, J. (2024), "Beyond
+    Chinchilla-Optimal: Accounting for Inference in Language Model Scaling Laws",
+    arXiv:2401.00448.
+
+    Examples
+    --------
+    The loss of the Chinchilla-optimal 13B model, served for 2 trillion tokens
+    (Sardana et al.'s Figure 1):
+
+    >>> from chinchilla_laws import ChinchillaLaw
+    >>> law = ChinchillaLaw(E=1.69, A=406.4, B=410.7, alpha=0.336, beta=0.283)
+    >>> target = law.optimal_for_params(13e9).loss
+    >>> r = law.inference_optimal(target, 2e12)
+    >>> print(f"N = {r.n_params[0]:.3g}, D = {r.n_tokens[0]:.3g}, "
+    ...       f"saving = {r.saving[0]:.3g} FLOPs ({r.saving_fraction[0]:.1%})")
+    N = 6.97e+09, D = 1.25e+12, saving = 1.69e+22 FLOPs (17.4%)
+    """
+    lw = _check_law(law)
+    target = as_positive_array(loss, "loss")
+    demand = _nonnegative_array(inference_tokens, "inference_tokens")
+    try:
+        shape = np.broadcast_shapes(target.shape, demand.shape)
+    except ValueError:
+        raise ValueError(
+            f"`loss` and `inference_tokens` must broadcast together; got shapes "
+            f"{target.shape} and {demand.shape}."
+        ) from None
+    k_inf = as_positive_scalar(flops_per_inference_token, "flops_per_inference_token")
+    k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
+    shape = shape if shape else (1,)
+    target = np.ascontiguousarray(np.broadcast_to(target, shape), dtype=np.float64)
+    demand = np.ascontiguousarray(np.broadcast_to(demand, shape), dtype=np.float64)
+    reducible = _reducible(lw, target)
+    log_r = np.log(reducible)
+    n_c, d_c = _chinchilla_for_loss(lw, reducible)
+
+    al, be = lw.alpha, lw.beta
+    w0 = al / (al + be)
+    serving = demand > 0
+    # log w and log(1 - w); at D_inf = 0 the optimum is Chinchilla's, w = w0
+    log_w = np.full(shape, math.log(w0))
+    log_1mw = np.full(shape, math.log(1.0 - w0))
+    if serving.any():
+        v = _inference_logit(lw, log_r[serving], np.log(k_inf * demand[serving]), k)
+        log_w[serving] = math.log(w0) - _softplus(-v)
+        # 1 - w = (1 - w0) + w0 sigmoid(-v): no cancellation
+        log_1mw[serving] = np.log((1.0 - w0) + w0 * _sigmoid(-v))
+    with np.errstate(over="ignore"):
+        n = np.exp((math.log(lw.A) - log_r - log_1mw) / al)
+        d = np.exp((math.log(lw.B) - log_r - log_w) / be)
+        train = k * n * d
+        serve = k_inf * n * demand
+        total = train + serve
+        c_train = k * n_c * d_c
+        c_total = c_train + k_inf * n_c * demand
+    _overflow_check(total, "total cost", "loss")
+    _overflow_check(c_total, "Chinchilla-optimal total cost", "loss")
+    # the optimum is never worse than the Chinchilla model; clip rounding noise at 0
+    saving = np.maximum(c_total - total, 0.0)
+    return InferenceOptimal(
+        loss=target,
+        inference_tokens=demand,
+        n_params=n,
+        n_tokens=d,
+        compute=train,
+        inference_flops=serve,
+        total_flops=total,
+        chinchilla_n_params=n_c,
+        chinchilla_n_tokens=d_c,
+        chinchilla_compute=c_train,
+        chinchilla_total_flops=c_total,
+        saving=saving,
+        saving_fraction=saving / c_total,
+        flops_per_param_token=k,
+        flops_per_inference_token=k_inf,
+    )
+
+
+# ---------------------------------------------------------------------- backtests
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Backtest:
+    r"""A law fitted on the small runs, checked on the big ones (:func:`backtest`).
+
+    Attributes
+    ----------
+    fit : ParametricFit
+        The fit on the training runs.
+    train : ndarray of bool
+        Per run: in the training part.
+    compute : ndarray
+        Per run: ``C = k N D``.
+    n_params, n_tokens : ndarray
+        Per run: ``N`` and ``D``.
+    observed, predicted : ndarray
+        Per run: the observed loss and the fitted law's prediction.
+    relative_error : ndarray
+        Per run: ``predicted / observed - 1``.
+    split_compute : float
+        The compute threshold (runs with ``C <= split_compute`` train); NaN when the
+        split was given as a mask or a rank.
+    mean_abs_relative_error : float
+        Mean of ``|relative_error|`` over the test runs.
+    bias : float
+        Mean of ``relative_error`` over the test runs (positive: the law predicts too
+        high a loss for the big runs).
+    max_abs_relative_error : float
+        Largest ``|relative_error|`` over the test runs.
+    train_mean_abs_relative_error : float
+        Mean of ``|relative_error|`` over the training runs (the in-sample fit).
+    a : float
+        The training fit's exponent of ``N_opt ∝ C^a``, ``beta / (alpha + beta)``.
+    """
+
+    fit: ParametricFit
+    train: BoolArray
+    compute: FloatArray
+    n_params: FloatArray
+    n_tokens: FloatArray
+    observed: FloatArray
+    predicted: FloatArray
+    relative_error: FloatArray
+    split_compute: float
+    mean_abs_relative_error: float
+    bias: float
+    max_abs_relative_error: float
+    train_mean_abs_relative_error: float
+    a: float
+
+    def __post_init__(self) -> None:
+        for name in (
+            "train",
+            "compute",
+            "n_params",
+            "n_tokens",
+            "observed",
+            "predicted",
+            "relative_error",
+        ):
+            readonly(getattr(self, name))
+
+    @property
+    def test(self) -> BoolArray:
+        """Per run: in the test part (``~train``)."""
+        out: BoolArray = ~self.train
+        return out
+
+    @property
+    def n_train(self) -> int:
+        return int(np.count_nonzero(self.train))
+
+    @property
+    def n_test(self) -> int:
+        return int(np.count_nonzero(~self.train))
+
+    @property
+    def status(self) -> Any:
+        """The training fit's status."""
+        return self.fit.status
+
+    @property
+    def success(self) -> bool:
+        """Whether the training fit converged."""
+        return self.fit.success
+
+    @property
+    def message(self) -> str:
+        return self.fit.message
+
+    def as_dict(self) -> dict[str, Any]:
+        """Summary numbers and per-run arrays as plain Python objects (for JSON)."""
+        return {
+            "split_compute": self.split_compute,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "mean_abs_relative_error": self.mean_abs_relative_error,
+            "bias": self.bias,
+            "max_abs_relative_error": self.max_abs_relative_error,
+            "train_mean_abs_relative_error": self.train_mean_abs_relative_error,
+            "a": self.a,
+            "law": self.fit.law.as_dict(),
+            "status": self.fit.status.name,
+            "message": self.fit.message,
+            "runs": {
+                "train": self.train.tolist(),
+                "compute": self.compute.tolist(),
+                "n_params": self.n_params.tolist(),
+                "n_tokens": self.n_tokens.tolist(),
+                "observed": self.observed.tolist(),
+                "predicted": self.predicted.tolist(),
+                "relative_error": self.relative_error.tolist(),
+            },
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Backtest(n_train={self.n_train}, n_test={self.n_test}, "
+            f"split_compute={self.split_compute:.4g}, "
+            f"mean_abs_relative_error={self.mean_abs_relative_error:.4g}, "
+            f"bias={self.bias:+.4g}, a={self.a:.4f}, status={self.fit.status.name})"
+        )
+
+
+_MIN_TRAIN = 6
+"""The fewest training runs: more than the five parameters of the law."""
+
+
+def _runs(
+    n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, k: Any
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
+    n = as_float_array(n_params, "n_params", positive=True)
+    d = as_float_array(n_tokens, "n_tokens", positive=True)
+    lo = as_float_array(loss, "loss", positive=True)
+    same_length(n_params=n, n_tokens=d, loss=lo)
+    kk = as_positive_scalar(k, "flops_per_param_token")
+    return n, d, lo, kk * n * d, kk
+
+
+def _split_mask(compute: FloatArray, split_compute: Any, split: Any) -> tuple[BoolArray, float]:
+    """The training mask from exactly one of ``split_compute`` and ``split``."""
+    if (split_compute is None) == (split is None):
+        got = "both" if split is not None else "neither"
+        raise ValueError(f"exactly one of `split_compute` and `split` must be given; got {got}.")
+    size = compute.size
+    if split_compute is not None:
+        threshold = as_positive_scalar(split_compute, "split_compute")
+        return compute <= threshold, threshold
+    if isinstance(split, numbers.Integral) and not isinstance(split, bool):
+        rank = as_int(split, "split", minimum=1)
+        if rank >= size:
+            raise ValueError(
+                f"`split` must leave at least one test run: a rank below the {size} runs; "
+                f"got {rank}."
+            )
+        order = np.argsort(compute, kind="stable")
+        mask = np.zeros(size, dtype=np.bool_)
+        mask[order[:rank]] = True
+        return mask, math.nan
+    arr = np.asarray(split)
+    if arr.dtype != np.bool_ or arr.ndim == 0:
+        raise TypeError(
+            "`split` must be a boolean mask (True for training runs) or an integer rank "
+            f"(the number of smallest-compute runs to train on); got {_describe(split)}."
+        )
+    if arr.shape != (size,):
+        raise ValueError(
+            f"`split` must be a boolean mask with one entry per run ({size}); got shape "
+            f"{arr.shape}."
+        )
+    return np.array(arr, dtype=np.bool_), math.nan
+
+
+def _backtest_core(
+    n: FloatArray,
+    d: FloatArray,
+    lo: FloatArray,
+    c: FloatArray,
+    train: BoolArray,
+    threshold: float,
+    fit_options: dict[str, Any],
+    what: str,
+) -> Backtest:
+    from .parametric import fit_parametric
+
+    n_train = int(np.count_nonzero(train))
+    if n_train < _MIN_TRAIN:
+        raise ValueError(
+            f"{what} must leave at least {_MIN_TRAIN} training runs (more than the law's 5 "
+            f"parameters); got {n_train}."
+        )
+    if n_train == train.size:
+        raise ValueError(f"{what} must leave at least one test run; got none.")
+    fit = fit_parametric(n[train], d[train], lo[train], **fit_options)
+    predicted = fit.law.loss(n, d)
+    rel = predicted / lo - 1.0
+    test = ~train
+    abs_test = np.abs(rel[test])
+    return Backtest(
+        fit=fit,
+        train=train,
+        compute=c.copy(),
+        n_params=n.copy(),
+        n_tokens=d.copy(),
+        observed=lo.copy(),
+        predicted=predicted,
+        relative_error=rel,
+        split_compute=threshold,
+        mean_abs_relative_error=float(abs_test.mean()),
+        bias=float(rel[test].mean()),
+        max_abs_relative_error=float(abs_test.max()),
+        train_mean_abs_relative_error=float(np.abs(rel[train]).mean()),
+        a=fit.law.a,
+    )
+
+
+def backtest(
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    loss: ArrayLike,
+    *,
+    split_compute: float | None = None,
+    split: ArrayLike | int | None = None,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    **fit_options: Any,
+) -> Backtest:
+    r"""Fit the law on the small runs and predict the big ones.
+
+    Parameters
+    ----------
+    n_params, n_tokens, loss : array_like
+        Parameters ``N``, training tokens ``D`` and final loss of each run.
+    split_compute : float, optional
+        Train on the runs with ``C = k N D <= split_compute``; test on the rest.
+    split : array_like of bool or int, optional
+        Instead of ``split_compute``: a mask (True for training runs), or a rank
+        ``r`` (train on the ``r`` runs of least compute). Give exactly one of the two.
+    flops_per_param_token : float, default 6.0
+        ``k`` in ``C = k N D``.
+    **fit_options
+        Passed to :func:`~chinchilla_laws.fit_parametric` (``starts``, ``delta``,
+        ``backend``, ...).
+
+    Returns
+    -------
+    Backtest
+        The training fit, per-run predictions and relative errors, and the test part's
+        mean absolute relative error, bias and largest error, with the training
+        exponent ``a``.
+
+    Raises
+    ------
+    ValueError
+        A split leaving fewer than 6 training runs (the law has 5 parameters) or no
+        test run; both or neither of ``split_compute`` and ``split``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chinchilla_laws import HOFFMANN_2022_TEX
+    >>> from chinchilla_laws.planning import backtest
+    >>> rng = np.random.default_rng(0)
+    >>> n = np.exp(rng.uniform(np.log(1e8), np.log(1e10), 80))
+    >>> d = np.exp(rng.uniform(np.log(2e9), np.log(2e11), 80))
+    >>> loss = HOFFMANN_2022_TEX.loss(n, d) * np.exp(0.005 * rng.standard_normal(80))
+    >>> bt = backtest(n, d, loss, split_compute=1e20)
+    >>> print(bt.n_train, bt.n_test, f"{bt.mean_abs_relative_error:.4f}")
+    40 40 0.0059
+    """
+    n, d, lo, c, _ = _runs(n_params, n_tokens, loss, flops_per_param_token)
+    train, threshold = _split_mask(c, split_compute, split)
+    what = "`split_compute`" if split_compute is not None else "`split`"
+    return _backtest_core(n, d, lo, c, train, threshold, dict(fit_options), what)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class RollingBacktest:
+    """Backtests over increasing compute splits (:func:`rolling_backtest`).
+
+    Attributes
+    ----------
+    split_compute : ndarray
+        The thresholds, increasing.
+    n_train, n_test : ndarray of int
+        Training and test runs at each split.
+    a : ndarray
+        The training fit's exponent ``a`` at each split.
+    mean_abs_relative_error, bias, max_abs_relative_error : ndarray
+        The test errors at each split (see :class:`Backtest`).
+    success : ndarray of bool
+        Whether each training fit converged.
+    backtests : tuple of Backtest
+        The full result at each split.
+    """
+
+    split_compute: FloatArray
+    n_train: Any
+    n_test: Any
+    a: FloatArray
+    mean_abs_relative_error: FloatArray
+    bias: FloatArray
+    max_abs_relative_error: FloatArray
+    success: BoolArray
+    backtests: tuple[Backtest, ...] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "split_compute",
+            "n_train",
+            "n_test",
+            "a",
+            "mean_abs_relative_error",
+            "bias",
+            "max_abs_relative_error",
+            "success",
+        ):
+            readonly(getattr(self, name))
+
+    def __len__(self) -> int:
+        return len(self.backtests)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The per-split summary as plain lists (for JSON)."""
+        return {
+            "split_compute": self.split_compute.tolist(),
+            "n_train": self.n_train.tolist(),
+            "n_test": self.n_test.tolist(),
+            "a": self.a.tolist(),
+            "mean_abs_relative_error": self.mean_abs_relative_error.tolist(),
+            "bias": self.bias.tolist(),
+            "max_abs_relative_error": self.max_abs_relative_error.tolist(),
+            "success": self.success.tolist(),
+        }
+
+    def __repr__(self) -> str:
+        rows = ", ".join(
+            f"(C<={c:.3g}: a={a:.4f}, err={e:.4g})"
+            for c, a, e in zip(
+                self.split_compute, self.a, self.mean_abs_relative_error, strict=True
+            )
+        )
+        return f"RollingBacktest([{rows}])"
+
+
+def _default_splits(compute: FloatArray, count: int, min_train: int, min_test: int) -> FloatArray:
+    """``count`` thresholds, log-spaced over the admissible range, snapped to runs' compute."""
+    cs = np.sort(compute)
+    if cs.size < min_train + min_test:
+        raise ValueError(
+            f"the data must hold at least {min_train + min_test} runs for a rolling backtest "
+            f"({min_train} to train, {min_test} to test); got {cs.size}."
+        )
+    # admissible thresholds: a run's compute leaving >= min_train at or below it and
+    # >= min_test above it
+    counts_le = np.searchsorted(cs, cs, side="right")
+    ok = (counts_le >= min_train) & (cs.size - counts_le >= min_test)
+    cand = np.unique(cs[ok])
+    if cand.size == 0:
+        raise ValueError(
+            "no compute threshold leaves enough training and test runs (runs tie in "
+            "compute); pass `splits` explicitly."
+        )
+    targets = np.geomspace(cand[0], cand[-1], count)
+    idx = np.unique(np.abs(np.log(cand)[None, :] - np.log(targets)[:, None]).argmin(axis=1))
+    out: FloatArray = cand[idx]
+    return out
+
+
+def rolling_backtest(
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    loss: ArrayLike,
+    *,
+    splits: ArrayLike | int = 10,
+    min_train: int = 20,
+    min_test: int = 5,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    **fit_options: Any,
+) -> RollingBacktest:
+    r"""Backtests at increasing compute splits: how the exponent and the error move.
+
+    Parameters
+    ----------
+    n_params, n_tokens, loss : array_like
+        Parameters ``N``, training tokens ``D`` and final loss of each run.
+    splits : int or array_like, default 10
+        Compute thresholds (FLOPs, ``C = k N D``), or how many to place: log-spaced
+        between the smallest threshold leaving ``min_train`` training runs and the
+        largest leaving ``min_test`` test runs, each snapped to a run's compute
+        (duplicates merged, so there may be fewer).
+    min_train, min_test : int, default 20 and 5
+        Fewest training and test runs for the automatic thresholds.
+    flops_per_param_token : float, default 6.0
+        ``k`` in ``C = k N D``.
+    **fit_options
+        Passed to :func:`~chinchilla_laws.fit_parametric`.
+
+    Returns
+    -------
+    RollingBacktest
+        Per split: the training exponent ``a``, the test errors, and each
+        :class:`Backtest`. :func:`chinchilla_laws.plot.plot_backtest` draws them.
+
+    Raises
+    ------
+    ValueError
+        A threshold leaving fewer than 6 training runs or no test run.
+    """
+    n, d, lo, c, _ = _runs(n_params, n_tokens, loss, flops_per_param_token)
+    if isinstance(splits, numbers.Integral) and not isinstance(splits, bool):
+        count = as_int(splits, "splits", minimum=1)
+        mt = as_int(min_train, "min_train", minimum=_MIN_TRAIN)
+        ms = as_int(min_test, "min_test", minimum=1)
+        thresholds = _default_splits(c, count, mt, ms)
+    else:
+        thresholds = np.unique(as_float_array(splits, "splits", positive=True, min_size=1))
+    options = dict(fit_options)
+    results = []
+    for i, threshold in enumerate(thresholds):
+        results.append(
+            _backtest_core(n, d, lo, c, c <= threshold, float(threshold), options, f"`splits`[{i}]")
+        )
+    return RollingBacktest(
+        split_compute=np.array(thresholds, dtype=np.float64),
+        n_train=np.array([r.n_train for r in results], dtype=np.int64),
+        n_test=np.array([r.n_test for r in results], dtype=np.int64),
+        a=np.array([r.a for r in results]),
+        mean_abs_relative_error=np.array([r.mean_abs_relative_error for r in results]),
+        bias=np.array([r.bias for r in results]),
+        max_abs_relative_error=np.array([r.max_abs_relative_error for r in results]),
+        success=np.array([r.success for r in results], dtype=np.bool_),
+        backtests=tuple(results),
+    )
