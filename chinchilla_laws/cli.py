@@ -7,6 +7,9 @@ Commands
 ``envelope FILE``  Approach 1: the envelope of training curves.
 ``optimal``        Compute-optimal ``N`` and ``D`` of a preset or saved law.
 ``demo``           Every method on the built-in synthetic example (the default).
+``plan``           The least-total-cost model for a target loss and an inference demand.
+``backtest FILE``  Fit on the small runs, predict the big ones (``--rolling``: many splits).
+``design``         An IsoFLOP sweep: sizes per budget, expected vertex bias and SE of ``a``.
 
 Every command takes ``--json`` for machine-readable output. User errors print
 ``chinchilla-laws: error: <message>`` to stderr and exit with status 2; warnings of
@@ -649,6 +652,10 @@ def _build_parser() -> argparse.ArgumentParser:
     boot_options(p)
     budgets_option(p, DEMO_TABLE_BUDGETS)
     p.set_defaults(handler=_cmd_demo)
+
+    from ._cli_planning import add_commands  # here: it imports this module's helpers
+
+    add_commands(sub, common, data, plot)
     return parser
 
 

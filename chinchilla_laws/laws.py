@@ -283,9 +283,7 @@ class ChinchillaLaw:
             n = _finite_or_raise(c / (k * d), "optimal model size", "n_tokens")
         return Frontier(compute=c, n_params=n, n_tokens=d.copy(), loss=self.loss(n, d))
 
-    def optimal_for_loss(
-        self, loss: ArrayLike, *, flops_per_param_token: float = 6.0
-    ) -> Frontier:
+    def optimal_for_loss(self, loss: ArrayLike, *, flops_per_param_token: float = 6.0) -> Frontier:
         """The training-compute-minimal ``N``, ``D`` and ``C`` that reach ``loss``.
 
         See :func:`chinchilla_laws.planning.optimal_for_loss`.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from ._validation import (
     as_int,
     as_positive_array,
     as_positive_scalar,
+    as_rng,
     same_length,
 )
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier
@@ -37,9 +39,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backtest",
+    "EstimatorForecast",
     "InferenceOptimal",
+    "IsoFLOPDesign",
+    "IsoFLOPPlan",
     "RollingBacktest",
     "backtest",
+    "design_isoflop",
+    "design_isoflop_for_se",
     "inference_optimal",
     "optimal_for_loss",
     "rolling_backtest",
@@ -64,7 +71,7 @@ def _reducible(law: ChinchillaLaw, loss: FloatArray) -> FloatArray:
     """``loss - E``, refusing targets at or below the irreducible loss."""
     bad = ~(loss > law.E)
     if bad.any():
-        idx = np.argwhere(bad)[0]
+        idx = np.argwhere(bad)[0] if loss.ndim else np.zeros(0, dtype=np.int64)
         where = int(idx[0]) if loss.ndim == 1 else tuple(int(i) for i in idx)
         raise ValueError(
             f"`loss` must exceed the law's irreducible loss E = {law.E!r} (a target at or "
@@ -401,6 +408,7 @@ def inference_optimal(
         ) from None
     k_inf = as_positive_scalar(flops_per_inference_token, "flops_per_inference_token")
     k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
+    _reducible(lw, target)  # refuse unreachable targets, indexed as the caller gave them
     shape = shape if shape else (1,)
     target = np.ascontiguousarray(np.broadcast_to(target, shape), dtype=np.float64)
     demand = np.ascontiguousarray(np.broadcast_to(demand, shape), dtype=np.float64)
@@ -420,8 +428,9 @@ def inference_optimal(
         # 1 - w = (1 - w0) + w0 sigmoid(-v): no cancellation
         log_1mw[serving] = np.log((1.0 - w0) + w0 * _sigmoid(-v))
     with np.errstate(over="ignore"):
-        n = np.exp((math.log(lw.A) - log_r - log_1mw) / al)
-        d = np.exp((math.log(lw.B) - log_r - log_w) / be)
+        # without inference demand the optimum is Chinchilla's model, to the last bit
+        n = np.where(serving, np.exp((math.log(lw.A) - log_r - log_1mw) / al), n_c)
+        d = np.where(serving, np.exp((math.log(lw.B) - log_r - log_w) / be), d_c)
         train = k * n * d
         serve = k_inf * n * demand
         total = train + serve
@@ -882,4 +891,602 @@ def rolling_backtest(
         max_abs_relative_error=np.array([r.max_abs_relative_error for r in results]),
         success=np.array([r.success for r in results], dtype=np.bool_),
         backtests=tuple(results),
+    )
+
+
+# ---------------------------------------------------------------------- sweep designer
+ESTIMATORS = ("parabola",)
+"""Vertex estimators the designer can simulate."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class EstimatorForecast:
+    """What one vertex estimator is expected to give on a design (see :func:`design_isoflop`).
+
+    Attributes
+    ----------
+    estimator : str
+        The vertex estimator (``"parabola"``: the paper's parabola in ``ln N``).
+    vertex_ratio : ndarray
+        Per budget: the vertex ``N*`` on the prior law's exact losses over the law's
+        ``N_opt`` (1 means unbiased; NaN when the budget is flagged).
+    vertex_bias_sim : ndarray
+        Per budget: mean of ``ln N* - ln N_opt`` over the simulated sweeps (budgets
+        flagged in a sweep left out).
+    vertex_se_sim : ndarray
+        Per budget: standard deviation of ``ln N*`` over the simulated sweeps.
+    a_bias : float
+        ``a`` fitted through the exact-loss vertices minus the law's ``a``.
+    a_se : float
+        Standard deviation of the fitted ``a`` over the simulated sweeps: the expected
+        standard error of ``a`` under the stated noise.
+    a_mean_bias : float
+        Mean fitted ``a`` over the simulated sweeps minus the law's ``a``.
+    a_sims : ndarray
+        The fitted ``a`` of every simulated sweep (NaN for a sweep with fewer than two
+        usable budgets).
+    flagged_fraction : float
+        Share of budget-sweeps whose vertex was flagged (no valley, or outside the
+        sampled sizes) and left out of the power law, as :func:`isoflop_minima` does.
+    n_failed : int
+        Simulated sweeps with fewer than two usable budgets.
+    """
+
+    estimator: str
+    vertex_ratio: FloatArray
+    vertex_bias_sim: FloatArray
+    vertex_se_sim: FloatArray
+    a_bias: float
+    a_se: float
+    a_mean_bias: float
+    a_sims: FloatArray = field(repr=False)
+    flagged_fraction: float
+    n_failed: int
+
+    def __post_init__(self) -> None:
+        for name in ("vertex_ratio", "vertex_bias_sim", "vertex_se_sim", "a_sims"):
+            readonly(getattr(self, name))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field but the per-sweep exponents, as plain Python objects."""
+        return {
+            "estimator": self.estimator,
+            "vertex_ratio": self.vertex_ratio.tolist(),
+            "vertex_bias_sim": self.vertex_bias_sim.tolist(),
+            "vertex_se_sim": self.vertex_se_sim.tolist(),
+            "a_bias": self.a_bias,
+            "a_se": self.a_se,
+            "a_mean_bias": self.a_mean_bias,
+            "flagged_fraction": self.flagged_fraction,
+            "n_failed": self.n_failed,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class IsoFLOPDesign:
+    r"""An IsoFLOP sweep to train, with what to expect from it (:func:`design_isoflop`).
+
+    Attributes
+    ----------
+    prior_law : ChinchillaLaw
+        The law the design is centred on and simulated from.
+    compute : ndarray, shape (n_budgets,)
+        The budgets ``C`` (FLOPs, ``C = k N D``), increasing.
+    n_params, n_tokens : ndarray, shape (n_budgets, n_sizes)
+        The runs: sizes log-spaced over ``N_opt(C) / span .. N_opt(C) * span`` and
+        their tokens ``C / (k N)``.
+    expected_loss : ndarray, shape (n_budgets, n_sizes)
+        The prior law's loss at each run.
+    total_compute : float
+        FLOPs to train the whole sweep: ``n_sizes * sum(compute)``.
+    span : float
+        Each budget's sizes reach ``span`` times either side of the prior optimum.
+    noise_sd : float
+        Standard deviation of the simulated noise on ``ln L``.
+    n_sims : int
+        Simulated sweeps.
+    a_se_linear : float
+        The standard error of ``a`` from linearising the parabola vertices and the power
+        law in the noise (no simulation; the designer's inverse search uses it).
+    forecasts : dict of str to EstimatorForecast
+        Per vertex estimator: the expected vertex bias and the standard error of ``a``
+        by simulation.
+    flops_per_param_token : float
+        ``k`` in ``C = k N D``.
+    """
+
+    prior_law: ChinchillaLaw
+    compute: FloatArray
+    n_params: FloatArray
+    n_tokens: FloatArray
+    expected_loss: FloatArray
+    total_compute: float
+    span: float
+    noise_sd: float
+    n_sims: int
+    a_se_linear: float
+    forecasts: dict[str, EstimatorForecast]
+    flops_per_param_token: float
+
+    def __post_init__(self) -> None:
+        for name in ("compute", "n_params", "n_tokens", "expected_loss"):
+            readonly(getattr(self, name))
+
+    @property
+    def n_budgets(self) -> int:
+        return int(self.n_params.shape[0])
+
+    @property
+    def n_sizes(self) -> int:
+        return int(self.n_params.shape[1])
+
+    @property
+    def a_se(self) -> float:
+        """The simulated standard error of ``a`` of the first estimator."""
+        return next(iter(self.forecasts.values())).a_se
+
+    def runs(self) -> dict[str, FloatArray]:
+        """The runs as flat columns ``n_params``, ``n_tokens``, ``compute`` (one per run)."""
+        return {
+            "n_params": self.n_params.ravel().copy(),
+            "n_tokens": self.n_tokens.ravel().copy(),
+            "compute": np.repeat(self.compute, self.n_sizes),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The design and its forecasts as plain Python objects (for JSON)."""
+        return {
+            "prior_law": self.prior_law.as_dict(),
+            "compute": self.compute.tolist(),
+            "n_params": self.n_params.tolist(),
+            "n_tokens": self.n_tokens.tolist(),
+            "total_compute": self.total_compute,
+            "span": self.span,
+            "noise_sd": self.noise_sd,
+            "n_sims": self.n_sims,
+            "a_se_linear": self.a_se_linear,
+            "forecasts": {k: v.as_dict() for k, v in self.forecasts.items()},
+            "flops_per_param_token": self.flops_per_param_token,
+        }
+
+    def __repr__(self) -> str:
+        parts = ", ".join(
+            f"{k}: a_se={v.a_se:.3g}, a_bias={v.a_bias:+.3g}" for k, v in self.forecasts.items()
+        )
+        return (
+            f"IsoFLOPDesign({self.n_budgets} budgets {self.compute[0]:.3g}..{self.compute[-1]:.3g}"
+            f" x {self.n_sizes} sizes (span {self.span:g}), total {self.total_compute:.4g} "
+            f"FLOPs, noise_sd={self.noise_sd:g}; {parts}; a_se_linear={self.a_se_linear:.3g})"
+        )
+
+
+def _design_grid(
+    law: ChinchillaLaw, compute: FloatArray, n_sizes: int, span: float, k: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    n_opt = law.optimal(compute, flops_per_param_token=k).n_params
+    offsets = np.linspace(-math.log(span), math.log(span), n_sizes)
+    n = n_opt[:, None] * np.exp(offsets)[None, :]
+    d = compute[:, None] / (k * n)
+    return n, d, law.loss(n, d)
+
+
+def _parabola_vertices(log_n: FloatArray, losses: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """Per budget and sweep: the parabola vertex ``ln N*`` and whether it is usable.
+
+    ``log_n`` has shape (budgets, sizes); ``losses`` (sweeps, budgets, sizes). The
+    fit is :func:`~chinchilla_laws.isoflop_minima`'s (least squares in the centred,
+    scaled coordinate), written as one linear map per budget.
+    """
+    lo, hi = log_n.min(axis=1), log_n.max(axis=1)
+    centre, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    t = (log_n - centre[:, None]) / half[:, None]
+    design = np.stack([np.ones_like(t), t, t * t], axis=2)  # (budgets, sizes, 3)
+    proj = np.linalg.pinv(design)  # (budgets, 3, sizes)
+    coef = np.einsum("bks,mbs->mbk", proj, losses)
+    b1, b2 = coef[..., 1], coef[..., 2]
+    valley = b2 > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_star = np.where(valley, -b1 / (2.0 * b2), np.nan)
+    usable = valley & (np.abs(t_star) <= 1.0)
+    x_star: FloatArray = centre[None, :] + half[None, :] * t_star
+    return x_star, usable
+
+
+def _vertices(name: str, log_n: FloatArray, losses: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """Dispatch to the vertex estimator ``name`` (validated by the caller)."""
+    if name == "parabola":
+        return _parabola_vertices(log_n, losses)
+    raise AssertionError(name)  # pragma: no cover - _check_estimators refuses others
+
+
+def _slopes(log_c: FloatArray, x_star: FloatArray, usable: BoolArray) -> FloatArray:
+    """Least-squares slope of ``x_star`` on ``log_c`` per sweep, over usable budgets."""
+    w = usable.astype(np.float64)
+    y = np.where(usable, x_star, 0.0)
+    sw = w.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xm = (w * log_c[None, :]).sum(axis=1) / sw
+        ym = (w * y).sum(axis=1) / sw
+        dx = log_c[None, :] - xm[:, None]
+        sxx = (w * dx * dx).sum(axis=1)
+        sxy = (w * dx * (y - ym[:, None])).sum(axis=1)
+        slope = sxy / sxx
+    out: FloatArray = np.where(sw >= 2, slope, np.nan)
+    return out
+
+
+def _a_se_linear(log_n: FloatArray, loss: FloatArray, log_c: FloatArray, sd: float) -> float:
+    """SE of ``a`` from the parabola vertices linearised in log-normal noise of sd ``sd``."""
+    lo, hi = log_n.min(axis=1), log_n.max(axis=1)
+    centre, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    t = (log_n - centre[:, None]) / half[:, None]
+    design = np.stack([np.ones_like(t), t, t * t], axis=2)
+    proj = np.linalg.pinv(design)  # (budgets, 3, sizes)
+    coef = np.einsum("bks,bs->bk", proj, loss)
+    b1, b2 = coef[:, 1], coef[:, 2]
+    # d t* / d coef for t* = -b1 / (2 b2)
+    grad = np.stack([np.zeros_like(b1), -1.0 / (2.0 * b2), b1 / (2.0 * b2 * b2)], axis=1)
+    # noise on ln L of sd `sd` is noise on L of sd `sd * L` (first order)
+    sens = np.einsum("bk,bks->bs", grad, proj) * loss * sd
+    var_x = half**2 * (sens**2).sum(axis=1)
+    dx = log_c - log_c.mean()
+    w = dx / float(dx @ dx)
+    return float(math.sqrt(float((w * w) @ var_x)))
+
+
+def _check_estimators(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise TypeError(
+            f"`estimators` must be a name or a sequence of names from {list(ESTIMATORS)}; "
+            f"got {_describe(value)}."
+        ) from None
+    if not items:
+        raise ValueError(f"`estimators` must name at least one of {list(ESTIMATORS)}; got none.")
+    for item in items:
+        if item not in ESTIMATORS:
+            raise ValueError(f"`estimators` must be among {list(ESTIMATORS)}; got {item!r}.")
+    return tuple(dict.fromkeys(items))
+
+
+def _check_design_args(
+    prior_law: Any, n_sizes: Any, span: Any, noise_sd: Any, k: Any
+) -> tuple[ChinchillaLaw, int, float, float, float]:
+    if not isinstance(prior_law, ChinchillaLaw):
+        raise TypeError(f"`prior_law` must be a ChinchillaLaw; got {_describe(prior_law)}.")
+    sizes = as_int(n_sizes, "n_sizes", minimum=3)
+    sp = as_positive_scalar(span, "span")
+    if not sp > 1:
+        raise ValueError(f"`span` must be greater than 1; got {sp!r}.")
+    sd = as_positive_scalar(noise_sd, "noise_sd")
+    kk = as_positive_scalar(k, "flops_per_param_token")
+    return prior_law, sizes, sp, sd, kk
+
+
+def design_isoflop(
+    budgets: ArrayLike,
+    prior_law: ChinchillaLaw,
+    *,
+    n_sizes: int = 9,
+    span: float = 8.0,
+    noise_sd: float = 0.01,
+    n_sims: int = 200,
+    estimators: str | tuple[str, ...] = ESTIMATORS,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+) -> IsoFLOPDesign:
+    r"""Design an IsoFLOP sweep and forecast its vertex bias and the standard error of ``a``.
+
+    At each budget the sizes are centred on the prior law's optimum ``N_opt(C)``,
+    log-spaced from ``N_opt / span`` to ``N_opt * span``. The design is then scored two
+    ways: on the prior law's exact losses (the estimator's systematic vertex bias, as
+    :func:`~chinchilla_laws.isoflop_bias` measures it) and on ``n_sims`` sweeps with
+    log-normal noise of standard deviation ``noise_sd`` on the loss (the spread of the
+    fitted exponent ``a``: its expected standard error).
+
+    Parameters
+    ----------
+    budgets : array_like
+        FLOP budgets (``C = k N D``), at least two distinct values.
+    prior_law : ChinchillaLaw
+        What you believe before the sweep (e.g. a preset or an earlier fit).
+    n_sizes : int, default 9
+        Model sizes per budget (at least 3).
+    span : float, default 8.0
+        Sizes reach ``span`` times either side of the optimum (greater than 1): 1.8
+        decades in all, about what Hoffmann et al.'s IsoFLOP curves cover. Narrower
+        designs put less bias in each vertex but more noise in ``a``, and their vertices
+        fall outside the sampled sizes more often.
+    noise_sd : float, default 0.01
+        Standard deviation of the noise on ``ln L`` of a run (0.01: about 1% of the
+        loss, run-to-run noise of a typical sweep).
+    n_sims : int, default 200
+        Simulated sweeps.
+    estimators : str or tuple of str, default ("parabola",)
+        Vertex estimators to forecast.
+    rng : None, int, SeedSequence or Generator
+        Randomness of the simulation (SPEC 7).
+    flops_per_param_token : float, default 6.0
+        ``k`` in ``C = k N D``.
+
+    Returns
+    -------
+    IsoFLOPDesign
+        The runs, the total compute, and per estimator an :class:`EstimatorForecast`;
+        ``a_se_linear`` is the standard error from linearising in the noise.
+
+    Notes
+    -----
+    A sweep's vertex ``N*`` at each budget comes from the estimator exactly as
+    :func:`~chinchilla_laws.isoflop_minima` computes it (a budget whose vertex has no
+    valley or falls outside the sampled sizes is flagged and left out), and ``a`` is the
+    least-squares slope of ``ln N*`` on ``ln C``. The linearised standard error
+    propagates the noise through the parabola coefficients to the vertex,
+    :math:`t^* = -b_1 / (2 b_2)`, by the delta method, and through the power law's
+    least-squares slope, :math:`\operatorname{Var}(a) = \sum_j w_j^2
+    \operatorname{Var}(\ln N^*_j)` with :math:`w_j = (\ln C_j - \overline{\ln C}) /
+    S_{xx}`; it ignores flagged budgets and is accurate while the vertex moves little
+    compared with the sampled width.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chinchilla_laws import HOFFMANN_2022_TEX
+    >>> from chinchilla_laws.planning import design_isoflop
+    >>> design = design_isoflop(np.geomspace(1e18, 1e21, 4), HOFFMANN_2022_TEX, rng=0)
+    >>> f = design.forecasts["parabola"]
+    >>> print(f"a_se = {f.a_se:.4f} (linearised {design.a_se_linear:.4f}), "
+    ...       f"total = {design.total_compute:.3g} FLOPs")
+    a_se = 0.0161 (linearised 0.0152), total = 1e+22 FLOPs
+    """
+    law, sizes, sp, sd, k = _check_design_args(
+        prior_law, n_sizes, span, noise_sd, flops_per_param_token
+    )
+    c = np.unique(as_float_array(budgets, "budgets", positive=True, min_size=1))
+    if c.size < 2:
+        raise ValueError(
+            f"`budgets` must hold at least two distinct budgets (a power law needs two); "
+            f"got {c.size}."
+        )
+    sims = as_int(n_sims, "n_sims", minimum=2)
+    names = _check_estimators(estimators)
+    gen = as_rng(rng)
+    n, d, loss = _design_grid(law, c, sizes, sp, k)
+    log_n, log_c = np.log(n), np.log(c)
+    log_opt = np.log(law.optimal(c, flops_per_param_token=k).n_params)
+    noise = np.exp(sd * gen.standard_normal((sims, *loss.shape)))
+    forecasts = {}
+    for name in names:
+        x_exact, ok_exact = _vertices(name, log_n, loss[None, ...])
+        x_exact, ok_exact = x_exact[0], ok_exact[0]
+        a_exact = _slopes(log_c, x_exact[None, :], ok_exact[None, :])[0]
+        x_sim, ok_sim = _vertices(name, log_n, loss[None, ...] * noise)
+        a_sims = _slopes(log_c, x_sim, ok_sim)
+        dev = np.where(ok_sim, x_sim - log_opt[None, :], np.nan)
+        with warnings.catch_warnings():
+            # a budget flagged in every sweep has no vertex statistics: NaN, as documented
+            warnings.simplefilter("ignore", RuntimeWarning)
+            bias_b = np.nanmean(dev, axis=0)
+            se_b = np.nanstd(dev, axis=0, ddof=1)
+        good = np.isfinite(a_sims)
+        forecasts[name] = EstimatorForecast(
+            estimator=name,
+            vertex_ratio=np.where(ok_exact, np.exp(x_exact - log_opt), np.nan),
+            vertex_bias_sim=np.asarray(bias_b, dtype=np.float64),
+            vertex_se_sim=np.asarray(se_b, dtype=np.float64),
+            a_bias=float(a_exact - law.a),
+            a_se=float(np.std(a_sims[good], ddof=1)) if good.sum() >= 2 else math.nan,
+            a_mean_bias=float(np.mean(a_sims[good]) - law.a) if good.any() else math.nan,
+            a_sims=a_sims,
+            flagged_fraction=float(1.0 - ok_sim.mean()),
+            n_failed=int((~good).sum()),
+        )
+    return IsoFLOPDesign(
+        prior_law=law,
+        compute=c,
+        n_params=n,
+        n_tokens=d,
+        expected_loss=loss,
+        total_compute=float(sizes * c.sum()),
+        span=sp,
+        noise_sd=sd,
+        n_sims=sims,
+        a_se_linear=_a_se_linear(log_n, loss, log_c, sd),
+        forecasts=forecasts,
+        flops_per_param_token=k,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class IsoFLOPPlan:
+    """The cheapest IsoFLOP design that reaches a target standard error of ``a``.
+
+    Attributes
+    ----------
+    target_se : float
+        The standard error of ``a`` asked for.
+    design : IsoFLOPDesign
+        The chosen design (simulated: ``design.a_se`` is its standard error by
+        simulation, ``design.a_se_linear`` the linearised one).
+    candidate_n_budgets, candidate_n_sizes : ndarray of int
+        Every design searched: budgets log-spaced over the range, sizes per budget.
+    candidate_a_se_linear : ndarray
+        Their linearised standard errors of ``a``.
+    candidate_total_compute : ndarray
+        Their total training FLOPs.
+    """
+
+    target_se: float
+    design: IsoFLOPDesign
+    candidate_n_budgets: Any
+    candidate_n_sizes: Any
+    candidate_a_se_linear: FloatArray
+    candidate_total_compute: FloatArray
+
+    def __post_init__(self) -> None:
+        for name in (
+            "candidate_n_budgets",
+            "candidate_n_sizes",
+            "candidate_a_se_linear",
+            "candidate_total_compute",
+        ):
+            readonly(getattr(self, name))
+
+    @property
+    def n_budgets(self) -> int:
+        return self.design.n_budgets
+
+    @property
+    def n_sizes(self) -> int:
+        return self.design.n_sizes
+
+    @property
+    def total_compute(self) -> float:
+        return self.design.total_compute
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan as plain Python objects (for JSON)."""
+        return {
+            "target_se": self.target_se,
+            "n_budgets": self.n_budgets,
+            "n_sizes": self.n_sizes,
+            "total_compute": self.total_compute,
+            "design": self.design.as_dict(),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"IsoFLOPPlan(target_se={self.target_se:g}: {self.n_budgets} budgets x "
+            f"{self.n_sizes} sizes, total {self.total_compute:.4g} FLOPs, a_se "
+            f"{self.design.a_se:.4g} simulated, {self.design.a_se_linear:.4g} linearised)"
+        )
+
+
+_VERIFY_TRIES = 20
+"""Candidates checked by simulation, cheapest first, before giving up."""
+
+
+def design_isoflop_for_se(
+    target_se: float,
+    prior_law: ChinchillaLaw,
+    *,
+    budget_range: tuple[float, float] = (1e18, 1e21),
+    span: float = 8.0,
+    noise_sd: float = 0.01,
+    max_budgets: int = 20,
+    max_sizes: int = 25,
+    n_sims: int = 200,
+    estimators: str | tuple[str, ...] = ESTIMATORS,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+) -> IsoFLOPPlan:
+    r"""How many budgets and sizes an IsoFLOP sweep needs for a target standard error of ``a``.
+
+    Searches designs with ``2 .. max_budgets`` budgets log-spaced over
+    ``budget_range`` and ``3 .. max_sizes`` sizes per budget (as
+    :func:`design_isoflop` places them), ranks those whose linearised standard error of
+    ``a`` meets ``target_se`` by total training compute, and returns the cheapest one
+    whose simulated standard error meets it too.
+
+    Parameters
+    ----------
+    target_se : float
+        The standard error of the exponent ``a`` to reach.
+    prior_law : ChinchillaLaw
+        The law the designs are centred on and simulated from.
+    budget_range : (float, float), default (1e18, 1e21)
+        Smallest and largest budget (FLOPs, ``C = k N D``).
+    span, noise_sd, n_sims, estimators, rng, flops_per_param_token
+        As in :func:`design_isoflop`.
+    max_budgets, max_sizes : int, default 20 and 25
+        The largest designs searched.
+
+    Returns
+    -------
+    IsoFLOPPlan
+        The chosen design, its total compute, and the table of candidates.
+
+    Raises
+    ------
+    ValueError
+        When no design within the limits reaches ``target_se`` (the message gives the
+        smallest standard error they reach).
+
+    Examples
+    --------
+    >>> from chinchilla_laws import HOFFMANN_2022_TEX
+    >>> from chinchilla_laws.planning import design_isoflop_for_se
+    >>> plan = design_isoflop_for_se(0.01, HOFFMANN_2022_TEX, rng=0)
+    >>> print(plan.n_budgets, plan.n_sizes, f"{plan.total_compute:.3g}")
+    19 6 1.88e+22
+    """
+    law, _, sp, sd, k = _check_design_args(prior_law, 3, span, noise_sd, flops_per_param_token)
+    target = as_positive_scalar(target_se, "target_se")
+    try:
+        lo, hi = (float(v) for v in budget_range)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`budget_range` must be a pair (low, high) of FLOPs; got {_describe(budget_range)}."
+        ) from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi):
+        raise ValueError(f"`budget_range` must satisfy 0 < low < high; got ({lo!r}, {hi!r}).")
+    mb = as_int(max_budgets, "max_budgets", minimum=2)
+    ms = as_int(max_sizes, "max_sizes", minimum=3)
+    sims = as_int(n_sims, "n_sims", minimum=2)
+    names = _check_estimators(estimators)
+    gen = as_rng(rng)
+    nb_list, ns_list, se_list, cost_list = [], [], [], []
+    for nb in range(2, mb + 1):
+        c = np.geomspace(lo, hi, nb)
+        log_c = np.log(c)
+        for ns in range(3, ms + 1):
+            n, _, loss = _design_grid(law, c, ns, sp, k)
+            nb_list.append(nb)
+            ns_list.append(ns)
+            se_list.append(_a_se_linear(np.log(n), loss, log_c, sd))
+            cost_list.append(float(ns * c.sum()))
+    se = np.array(se_list)
+    cost = np.array(cost_list)
+    meets = np.flatnonzero(se <= target)
+    if meets.size == 0:
+        raise ValueError(
+            f"`target_se` = {target!r} is below what designs of up to {mb} budgets x {ms} "
+            f"sizes over {lo:.3g}..{hi:.3g} FLOPs reach (the smallest linearised standard "
+            f"error is {se.min():.4g}); raise `max_budgets` or `max_sizes`, widen "
+            "`budget_range`, or accept a larger `target_se`."
+        )
+    order = meets[np.lexsort((se[meets], cost[meets]))]
+    chosen = None
+    for i in order[:_VERIFY_TRIES]:
+        design = design_isoflop(
+            np.geomspace(lo, hi, nb_list[i]),
+            law,
+            n_sizes=ns_list[i],
+            span=sp,
+            noise_sd=sd,
+            n_sims=sims,
+            estimators=names,
+            rng=gen,
+            flops_per_param_token=k,
+        )
+        if design.a_se <= target:
+            chosen = design
+            break
+    if chosen is None:
+        raise ValueError(
+            f"`target_se` = {target!r}: the {min(order.size, _VERIFY_TRIES)} cheapest designs "
+            "that reach it by the linearised standard error miss it by simulation (the "
+            "noise is too large for the linearisation); raise `span` or accept a larger "
+            "`target_se`."
+        )
+    return IsoFLOPPlan(
+        target_se=target,
+        design=chosen,
+        candidate_n_budgets=np.array(nb_list, dtype=np.int64),
+        candidate_n_sizes=np.array(ns_list, dtype=np.int64),
+        candidate_a_se_linear=se,
+        candidate_total_compute=cost,
     )
