@@ -21,7 +21,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -37,6 +37,9 @@ from ._validation import (
 )
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier, _as_budget
 from .warnings import GridBoundaryWarning, IdentifiabilityWarning
+
+if TYPE_CHECKING:
+    from .planning import InferenceOptimal
 
 __all__ = [
     "GADRE_2024",
@@ -226,6 +229,40 @@ class OverTrainingLaw:
         n = np.sqrt(c / (k * m))
         d = m * n
         return Frontier(compute=c, n_params=n, n_tokens=d, loss=self.loss(n, d))
+
+    def optimal_for_loss(
+        self, loss: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+    ) -> Frontier:
+        """The training-compute-minimal ``N``, ``D`` and ``C`` that reach ``loss``.
+
+        See :func:`chinchilla_laws.planning.optimal_for_loss`.
+        """
+        from .planning import optimal_for_loss
+
+        return optimal_for_loss(self, loss, flops_per_param_token=flops_per_param_token)
+
+    def inference_optimal(
+        self,
+        loss: ArrayLike,
+        inference_tokens: ArrayLike,
+        *,
+        flops_per_inference_token: float = 2.0,
+        flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    ) -> InferenceOptimal:
+        """The model reaching ``loss`` at the least training plus inference FLOPs.
+
+        Its ``tokens_per_param`` is the ratio ``M`` that the inference demand makes
+        optimal (``M*`` at no demand). See :func:`chinchilla_laws.planning.inference_optimal`.
+        """
+        from .planning import inference_optimal
+
+        return inference_optimal(
+            self,
+            loss,
+            inference_tokens,
+            flops_per_inference_token=flops_per_inference_token,
+            flops_per_param_token=flops_per_param_token,
+        )
 
     def with_name(self, name: str) -> OverTrainingLaw:
         """The same law under another label."""

@@ -33,6 +33,7 @@ from ._validation import (
     same_length,
 )
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier
+from .overtraining import OverTrainingLaw
 
 if TYPE_CHECKING:
     from .parametric import ParametricFit
@@ -62,9 +63,12 @@ _NEWTON_STEP_TOL = 1e-13
 
 # ---------------------------------------------------------------------- validation
 def _check_law(law: Any) -> ChinchillaLaw:
-    if not isinstance(law, ChinchillaLaw):
-        raise TypeError(f"`law` must be a ChinchillaLaw; got {_describe(law)}.")
-    return law
+    """The law as a :class:`ChinchillaLaw` (an over-training law is one, with α = β = η)."""
+    if isinstance(law, ChinchillaLaw):
+        return law
+    if isinstance(law, OverTrainingLaw):
+        return law.chinchilla
+    raise TypeError(f"`law` must be a ChinchillaLaw or an OverTrainingLaw; got {_describe(law)}.")
 
 
 def _reducible(law: ChinchillaLaw, loss: FloatArray) -> FloatArray:
@@ -107,14 +111,18 @@ def _overflow_check(values: FloatArray, what: str, name: str) -> None:
 
 # ---------------------------------------------------------------------- loss targets
 def optimal_for_loss(
-    law: ChinchillaLaw, loss: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+    law: ChinchillaLaw | OverTrainingLaw,
+    loss: ArrayLike,
+    *,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
 ) -> Frontier:
     r"""The training-compute-minimal model that reaches a target loss.
 
     Parameters
     ----------
-    law : ChinchillaLaw
-        The law ``L(N, D) = E + A/N**alpha + B/D**beta``.
+    law : ChinchillaLaw or OverTrainingLaw
+        The law ``L(N, D) = E + A/N**alpha + B/D**beta`` (an over-training law is one
+        with ``alpha = beta = eta``).
     loss : float or array_like
         Target losses, each above ``law.E``.
     flops_per_param_token : float, default 6.0
@@ -315,7 +323,7 @@ def _inference_logit(
 
 
 def inference_optimal(
-    law: ChinchillaLaw,
+    law: ChinchillaLaw | OverTrainingLaw,
     loss: ArrayLike,
     inference_tokens: ArrayLike,
     *,
@@ -329,8 +337,11 @@ def inference_optimal(
 
     Parameters
     ----------
-    law : ChinchillaLaw
-        The law ``L(N, D) = E + A/N**alpha + B/D**beta``.
+    law : ChinchillaLaw or OverTrainingLaw
+        The law ``L(N, D) = E + A/N**alpha + B/D**beta``. For Gadre et al.'s
+        over-training law (``alpha = beta = eta``) the result's ``tokens_per_param``
+        is the tokens-per-parameter ratio ``M`` that serving makes optimal, in place of
+        its compute-optimal ``M*``.
     loss : float or array_like
         Target losses, each above ``law.E``.
     inference_tokens : float or array_like

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from chinchilla_laws import (
     BESIROGLU_2024,
+    GADRE_2024,
     HOFFMANN_2022_PRINTED,
     HOFFMANN_2022_TEX,
     ChinchillaLaw,
@@ -174,7 +175,9 @@ def test_inference_optimal_is_stationary_and_on_the_contour(
         return nn * (6.0 * (law.B / rr) ** (1.0 / law.beta) + k_inf * demand)
 
     assert rest > 0
-    eps = 1e-4
+    # step along the contour, staying above the smallest size that reaches the loss
+    n_min = (law.A / excess) ** (1.0 / law.alpha)
+    eps = min(1e-4, 0.5 * math.log(n / n_min))
     t0 = total(n)
     assert total(n * math.exp(eps)) >= t0 * (1 - 1e-12)
     assert total(n * math.exp(-eps)) >= t0 * (1 - 1e-12)
@@ -253,7 +256,7 @@ def test_flops_per_inference_token_is_equivalent_to_scaling_demand() -> None:
         (lambda: optimal_for_loss(SARDANA, [2.0, 1.5]), ValueError, "at index 1"),
         (lambda: optimal_for_loss(SARDANA, [[2.0]]), ValueError, "1-D"),
         (lambda: optimal_for_loss(SARDANA, "2"), TypeError, "`loss`"),
-        (lambda: optimal_for_loss("law", 2.0), TypeError, "`law` must be a ChinchillaLaw"),
+        (lambda: optimal_for_loss("law", 2.0), TypeError, "`law` must be a ChinchillaLaw or an"),
         (lambda: optimal_for_loss(TINY_EXPONENTS, 1.0 + 1e-6), ValueError, "overflows"),
         (lambda: inference_optimal(TINY_EXPONENTS, 1.0 + 1e-6, 1.0), ValueError, "overflows"),
         (
@@ -660,3 +663,26 @@ def test_design_for_se_finds_the_cheapest_design_meeting_the_target() -> None:
 def test_design_bad_input(call, exc, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(exc, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- over-training
+def test_overtraining_law_ratio_under_inference_demand() -> None:
+    """Gadre et al.'s law: with no demand the ratio is its compute-optimal M*; serving
+    pushes it up. Checked against a brute-force search on the law's own loss."""
+    law = GADRE_2024
+    target = 2.6
+    r0 = law.inference_optimal(target, 0.0)
+    assert r0.tokens_per_param[0] == pytest.approx(law.compute_optimal_tokens_per_param, rel=1e-12)
+    assert law.optimal_for_loss(target).n_params[0] == pytest.approx(r0.n_params[0], rel=1e-14)
+    r = law.inference_optimal([target, target], [1e11, 1e13])
+    assert np.all(np.diff(r.tokens_per_param) > 0)
+    assert r.tokens_per_param[0] > law.compute_optimal_tokens_per_param
+    np.testing.assert_allclose(law.loss(r.n_params, r.n_tokens), target, rtol=1e-12)
+    n_best, _, total = brute_force_inference(law.chinchilla, target, 1e13)
+    assert r.n_params[1] == pytest.approx(n_best, rel=1e-7)
+    assert r.total_flops[1] == pytest.approx(total, rel=1e-12)
+    # and the over-training law's loss written out independently (M = D / N form)
+    n, d = r.n_params[1], r.n_tokens[1]
+    m = d / n
+    direct = law.E + law.A * n**-law.eta + law.B * 6 ** (-law.eta / 2) * (m * n) ** -law.eta
+    assert direct == pytest.approx(target, rel=1e-12)
