@@ -197,6 +197,9 @@ def add_commands(
         default=None,
         help="vertex estimator(s) to forecast (default: all); repeatable",
     )
+    p.add_argument(
+        "--window", type=_count, default=5, metavar="W", help="local estimator's window (5)"
+    )
     p.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
     p.add_argument(
         "--flops-per-param-token",
@@ -392,7 +395,7 @@ def _design_text(des: IsoFLOPDesign) -> list[str]:
         f"total {des.total_compute:.4g} FLOPs (C = {k:g} N D)",
     ]
     rows = []
-    first = next(iter(des.forecasts.values()))
+    names = list(des.forecasts)
     for i, c in enumerate(des.compute):
         rows.append(
             [
@@ -400,15 +403,12 @@ def _design_text(des: IsoFLOPDesign) -> list[str]:
                 _g(math.sqrt(des.n_params[i, 0] * des.n_params[i, -1]), 4),
                 _g(des.n_params[i, 0], 4),
                 _g(des.n_params[i, -1], 4),
-                _g(first.vertex_ratio[i], 5),
-                _g(first.vertex_se_sim[i], 3),
+                *(_g(des.forecasts[name].vertex_ratio[i], 5) for name in names),
             ]
         )
-    lines.append(
-        _table(
-            ["C (FLOPs)", "prior N_opt", "smallest N", "largest N", "N*/N_opt", "sd ln N*"], rows
-        )
-    )
+    heads = ["C (FLOPs)", "prior N_opt", "smallest N", "largest N"]
+    lines.append("Runs per budget, and each estimator's vertex on exact losses (N*/N_opt)")
+    lines.append(_table([*heads, *names], rows))
     lines.append(
         f"Forecast over {des.n_sims} simulated sweeps (noise sd {des.noise_sd:g} on ln L); "
         f"prior a = {des.prior_law.a:.6f}"
@@ -420,8 +420,8 @@ def _design_text(des: IsoFLOPDesign) -> list[str]:
                 [
                     name,
                     f"{f.a_se:.4g}",
-                    f"{f.a_bias:+.3g}",
-                    f"{f.a_mean_bias:+.3g}",
+                    f"{f.a_bias:+.2e}",
+                    f"{f.a_mean_bias:+.2e}",
                     f"{100 * f.flagged_fraction:.1f}%",
                     str(f.n_failed),
                 ]
@@ -441,6 +441,7 @@ def _cmd_design(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         "noise_sd": args.noise,
         "n_sims": args.sims,
         "estimators": estimators,
+        "window": args.window,
         "rng": args.seed,
         "flops_per_param_token": args.flops_per_param_token,
     }

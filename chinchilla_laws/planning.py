@@ -32,6 +32,7 @@ from ._validation import (
     as_rng,
     same_length,
 )
+from .isoflop import VERTEX_ESTIMATORS, vertex_estimates
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier
 from .overtraining import OverTrainingLaw
 
@@ -906,8 +907,8 @@ def rolling_backtest(
 
 
 # ---------------------------------------------------------------------- sweep designer
-ESTIMATORS = ("parabola",)
-"""Vertex estimators the designer can simulate."""
+ESTIMATORS = VERTEX_ESTIMATORS
+"""Vertex estimators the designer can simulate: those of :func:`~chinchilla_laws.isoflop_minima`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -1081,33 +1082,22 @@ def _design_grid(
     return n, d, law.loss(n, d)
 
 
-def _parabola_vertices(log_n: FloatArray, losses: FloatArray) -> tuple[FloatArray, BoolArray]:
-    """Per budget and sweep: the parabola vertex ``ln N*`` and whether it is usable.
+def _vertices(
+    name: str, log_n: FloatArray, losses: FloatArray, window: int
+) -> tuple[FloatArray, BoolArray]:
+    """Per sweep and budget: the vertex ``ln N*`` by estimator ``name``, and whether it is usable.
 
     ``log_n`` has shape (budgets, sizes); ``losses`` (sweeps, budgets, sizes). The
-    fit is :func:`~chinchilla_laws.isoflop_minima`'s (least squares in the centred,
-    scaled coordinate), written as one linear map per budget.
+    vertex is :func:`~chinchilla_laws.isoflop.vertex_estimates`'s, the numbers
+    :func:`~chinchilla_laws.isoflop_minima` gives; a budget without a valley or with its
+    vertex outside the sampled sizes is unusable (left out of the power law, as there).
     """
-    lo, hi = log_n.min(axis=1), log_n.max(axis=1)
-    centre, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
-    t = (log_n - centre[:, None]) / half[:, None]
-    design = np.stack([np.ones_like(t), t, t * t], axis=2)  # (budgets, sizes, 3)
-    proj = np.linalg.pinv(design)  # (budgets, 3, sizes)
-    coef = np.einsum("bks,mbs->mbk", proj, losses)
-    b1, b2 = coef[..., 1], coef[..., 2]
-    valley = b2 > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_star = np.where(valley, -b1 / (2.0 * b2), np.nan)
-    usable = valley & (np.abs(t_star) <= 1.0)
-    x_star: FloatArray = centre[None, :] + half[None, :] * t_star
+    sims, budgets, sizes = losses.shape
+    rows = np.broadcast_to(log_n, losses.shape).reshape(-1, sizes)
+    est = vertex_estimates(rows, losses.reshape(-1, sizes), vertex=name, window=window)  # type: ignore[arg-type]
+    usable = (est.valley & est.bracketed).reshape(sims, budgets)
+    x_star = np.where(usable, est.log_vertex.reshape(sims, budgets), np.nan)
     return x_star, usable
-
-
-def _vertices(name: str, log_n: FloatArray, losses: FloatArray) -> tuple[FloatArray, BoolArray]:
-    """Dispatch to the vertex estimator ``name`` (validated by the caller)."""
-    if name == "parabola":
-        return _parabola_vertices(log_n, losses)
-    raise AssertionError(name)  # pragma: no cover - _check_estimators refuses others
 
 
 def _slopes(log_c: FloatArray, x_star: FloatArray, usable: BoolArray) -> FloatArray:
@@ -1163,6 +1153,17 @@ def _check_estimators(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def _check_window(value: Any, n_sizes: int | None) -> int:
+    win = as_int(value, "window", minimum=3)
+    if win % 2 == 0:
+        raise ValueError(f"`window` must be an odd integer >= 3; got {win}.")
+    if n_sizes is not None and win > n_sizes:
+        raise ValueError(
+            f"`window` must not exceed `n_sizes` ({n_sizes}) for the local estimator; got {win}."
+        )
+    return win
+
+
 def _check_design_args(
     prior_law: Any, n_sizes: Any, span: Any, noise_sd: Any, k: Any
 ) -> tuple[ChinchillaLaw, int, float, float, float]:
@@ -1186,6 +1187,7 @@ def design_isoflop(
     noise_sd: float = 0.01,
     n_sims: int = 200,
     estimators: str | tuple[str, ...] = ESTIMATORS,
+    window: int = 5,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
 ) -> IsoFLOPDesign:
@@ -1216,8 +1218,11 @@ def design_isoflop(
         loss, run-to-run noise of a typical sweep).
     n_sims : int, default 200
         Simulated sweeps.
-    estimators : str or tuple of str, default ("parabola",)
-        Vertex estimators to forecast.
+    estimators : str or tuple of str, default ("parabola", "local", "spline")
+        Vertex estimators to forecast (see :func:`~chinchilla_laws.isoflop_minima`'s
+        ``vertex``); :attr:`IsoFLOPDesign.a_se` reports the first.
+    window : int, default 5
+        Sizes in the ``"local"`` estimator's window (odd, 3 to ``n_sizes``).
     rng : None, int, SeedSequence or Generator
         Randomness of the simulation (SPEC 7).
     flops_per_param_token : float, default 6.0
@@ -1264,6 +1269,7 @@ def design_isoflop(
         )
     sims = as_int(n_sims, "n_sims", minimum=2)
     names = _check_estimators(estimators)
+    win = _check_window(window, sizes if "local" in names else None)
     gen = as_rng(rng)
     n, d, loss = _design_grid(law, c, sizes, sp, k)
     log_n, log_c = np.log(n), np.log(c)
@@ -1271,10 +1277,10 @@ def design_isoflop(
     noise = np.exp(sd * gen.standard_normal((sims, *loss.shape)))
     forecasts = {}
     for name in names:
-        x_exact, ok_exact = _vertices(name, log_n, loss[None, ...])
+        x_exact, ok_exact = _vertices(name, log_n, loss[None, ...], win)
         x_exact, ok_exact = x_exact[0], ok_exact[0]
         a_exact = _slopes(log_c, x_exact[None, :], ok_exact[None, :])[0]
-        x_sim, ok_sim = _vertices(name, log_n, loss[None, ...] * noise)
+        x_sim, ok_sim = _vertices(name, log_n, loss[None, ...] * noise, win)
         a_sims = _slopes(log_c, x_sim, ok_sim)
         dev = np.where(ok_sim, x_sim - log_opt[None, :], np.nan)
         with warnings.catch_warnings():
@@ -1391,6 +1397,7 @@ def design_isoflop_for_se(
     max_sizes: int = 25,
     n_sims: int = 200,
     estimators: str | tuple[str, ...] = ESTIMATORS,
+    window: int = 5,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
 ) -> IsoFLOPPlan:
@@ -1410,8 +1417,9 @@ def design_isoflop_for_se(
         The law the designs are centred on and simulated from.
     budget_range : (float, float), default (1e18, 1e21)
         Smallest and largest budget (FLOPs, ``C = k N D``).
-    span, noise_sd, n_sims, estimators, rng, flops_per_param_token
-        As in :func:`design_isoflop`.
+    span, noise_sd, n_sims, estimators, window, rng, flops_per_param_token
+        As in :func:`design_isoflop`; with ``"local"`` among the estimators, designs
+        have at least ``window`` sizes.
     max_budgets, max_sizes : int, default 20 and 25
         The largest designs searched.
 
@@ -1448,12 +1456,18 @@ def design_isoflop_for_se(
     ms = as_int(max_sizes, "max_sizes", minimum=3)
     sims = as_int(n_sims, "n_sims", minimum=2)
     names = _check_estimators(estimators)
+    win = _check_window(window, None)
+    min_sizes = win if "local" in names else 3
+    if ms < min_sizes:
+        raise ValueError(
+            f"`max_sizes` must be at least the local estimator's `window` ({win}); got {ms}."
+        )
     gen = as_rng(rng)
     nb_list, ns_list, se_list, cost_list = [], [], [], []
     for nb in range(2, mb + 1):
         c = np.geomspace(lo, hi, nb)
         log_c = np.log(c)
-        for ns in range(3, ms + 1):
+        for ns in range(min_sizes, ms + 1):
             n, _, loss = _design_grid(law, c, ns, sp, k)
             nb_list.append(nb)
             ns_list.append(ns)
@@ -1480,6 +1494,7 @@ def design_isoflop_for_se(
             noise_sd=sd,
             n_sims=sims,
             estimators=names,
+            window=win,
             rng=gen,
             flops_per_param_token=k,
         )

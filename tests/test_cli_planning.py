@@ -214,3 +214,12 @@ def test_design_target_se_text(capsys: pytest.CaptureFixture[str]) -> None:
 )
 def test_design_errors(capsys: pytest.CaptureFixture[str], argv: list[str], match: str) -> None:
     assert match in run_error(capsys, argv)
+
+
+def test_design_estimator_and_window(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["design", "--budgets", "1e18", "1e20", "--estimator", "local", "--window", "3"]
+    out = run_json(capsys, [*argv, "--sims", "20"])
+    assert list(out["design"]["forecasts"]) == ["local"]
+    ref = design_isoflop([1e18, 1e20], HOFFMANN_2022_TEX, n_sims=20, estimators="local", window=3)
+    assert out["design"]["forecasts"]["local"]["a_se"] == ref.forecasts["local"].a_se
+    assert "`window` must be an odd" in run_error(capsys, [*argv[:-1], "4"])

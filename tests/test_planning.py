@@ -536,16 +536,47 @@ def test_design_flagged_fraction_counts_isoflop_minima_flags() -> None:
     assert des.forecasts["parabola"].flagged_fraction == pytest.approx(flagged / 80, abs=1e-12)
 
 
-def test_design_simulation_matches_isoflop_minima() -> None:
-    """Each simulated sweep's exponent equals isoflop_minima's on the same noisy runs."""
-    des = design_isoflop(np.geomspace(1e18, 1e21, 4), HOFFMANN_2022_TEX, n_sims=5, rng=7)
+@pytest.mark.parametrize("vertex", ["parabola", "local", "spline"])
+def test_design_simulation_matches_isoflop_minima(vertex: str) -> None:
+    """Each simulated sweep's exponent equals isoflop_minima's (same estimator) on the
+    same noisy runs, to 1e-9 (two routes through the same arithmetic)."""
+    des = design_isoflop(
+        np.geomspace(1e18, 1e21, 4), HOFFMANN_2022_TEX, n_sims=8, estimators=vertex, rng=7
+    )
+    assert list(des.forecasts) == [vertex]
     gen = np.random.default_rng(7)
-    noise = np.exp(0.01 * gen.standard_normal((5, *des.expected_loss.shape)))
+    noise = np.exp(0.01 * gen.standard_normal((8, *des.expected_loss.shape)))
     runs = des.runs()
-    for i in range(5):
+    for i in range(8):
         loss = (des.expected_loss * noise[i]).ravel()
-        res = isoflop_minima(runs["n_params"], runs["n_tokens"], loss)
-        assert des.forecasts["parabola"].a_sims[i] == pytest.approx(res.a, abs=1e-10)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IsoFLOPWarning)
+            res = isoflop_minima(runs["n_params"], runs["n_tokens"], loss, vertex=vertex)
+        a = des.forecasts[vertex].a_sims[i]
+        if res.n_params_law is None:
+            assert math.isnan(a)
+        else:
+            assert a == pytest.approx(res.a, abs=1e-9)
+
+
+def test_design_forecasts_the_bias_variance_trade_off_of_the_estimators() -> None:
+    """Wide centred design: the parabola's vertices sit ~2.9% high, local and spline
+    within 1%, but the parabola's exponent is the least noisy (measured: SE 0.016
+    against 0.057 and 0.085)."""
+    des = design_isoflop(np.geomspace(1e18, 1e21, 4), HOFFMANN_2022_TEX, rng=0)
+    f = des.forecasts
+    assert list(f) == ["parabola", "local", "spline"]
+    assert np.all(np.abs(f["parabola"].vertex_ratio - 1) > 0.02)
+    assert np.all(np.abs(f["local"].vertex_ratio - 1) < 0.01)
+    assert np.all(np.abs(f["spline"].vertex_ratio - 1) < 0.01)
+    assert f["parabola"].a_se < f["local"].a_se < f["spline"].a_se
+    assert des.a_se == f["parabola"].a_se
+    runs = des.runs()
+    for vertex in ("local", "spline"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IsoFLOPWarning)
+            ref = isoflop_bias(HOFFMANN_2022_TEX, runs["n_params"], runs["compute"], vertex=vertex)
+        np.testing.assert_allclose(f[vertex].vertex_ratio, ref.n_params_ratio, rtol=1e-9)
 
 
 def test_design_acceptance_hoffmann_1e18_to_1e21() -> None:
@@ -565,7 +596,10 @@ def test_design_acceptance_hoffmann_1e18_to_1e21() -> None:
         loss = law.loss(runs["n_params"], runs["n_tokens"]) * np.exp(
             0.01 * gen.standard_normal(runs["n_params"].size)
         )
-        a[i] = isoflop_minima(runs["n_params"], runs["n_tokens"], loss).a
+        with warnings.catch_warnings():
+            # the asymmetry diagnostic rightly calls these wide parabolas biased
+            warnings.simplefilter("ignore", IsoFLOPWarning)
+            a[i] = isoflop_minima(runs["n_params"], runs["n_tokens"], loss).a
     spread = float(np.std(a, ddof=1))
     assert des.a_se == pytest.approx(spread, rel=0.2)
     assert des.a_se_linear == pytest.approx(spread, rel=0.2)
@@ -605,7 +639,8 @@ def test_design_for_se_finds_the_cheapest_design_meeting_the_target() -> None:
     cost = plan.candidate_total_compute[chosen][0]
     assert cost == pytest.approx(plan.total_compute, rel=1e-12)
     assert np.count_nonzero(ok & (plan.candidate_total_compute < cost)) < 20
-    assert plan.candidate_n_budgets.size == 7 * 13
+    assert plan.candidate_n_budgets.size == 7 * 11  # 2..8 budgets, 5 (the window)..15 sizes
+    assert plan.candidate_n_sizes.min() == 5
     np.testing.assert_allclose(plan.design.compute[[0, -1]], [1e18, 1e21], rtol=1e-12)
     assert plan.as_dict()["n_sizes"] == plan.n_sizes
     assert "IsoFLOPPlan(target_se=0.02" in repr(plan)
@@ -630,6 +665,21 @@ def test_design_for_se_finds_the_cheapest_design_meeting_the_target() -> None:
             lambda: design_isoflop([1e20, 1e21], HOFFMANN_2022_TEX, estimators="cubic"),
             ValueError,
             "`estimators` must be among",
+        ),
+        (
+            lambda: design_isoflop([1e20, 1e21], HOFFMANN_2022_TEX, window=4),
+            ValueError,
+            "`window` must be an odd",
+        ),
+        (
+            lambda: design_isoflop([1e20, 1e21], HOFFMANN_2022_TEX, n_sizes=4),
+            ValueError,
+            "`window` must not exceed `n_sizes`",
+        ),
+        (
+            lambda: design_isoflop_for_se(0.01, HOFFMANN_2022_TEX, max_sizes=4),
+            ValueError,
+            "`max_sizes` must be at least",
         ),
         (
             lambda: design_isoflop([1e20, 1e21], HOFFMANN_2022_TEX, estimators=()),
