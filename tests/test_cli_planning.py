@@ -220,6 +220,8 @@ def test_design_estimator_and_window(capsys: pytest.CaptureFixture[str]) -> None
     argv = ["design", "--budgets", "1e18", "1e20", "--estimator", "local", "--window", "3"]
     out = run_json(capsys, [*argv, "--sims", "20"])
     assert list(out["design"]["forecasts"]) == ["local"]
-    ref = design_isoflop([1e18, 1e20], HOFFMANN_2022_TEX, n_sims=20, estimators="local", window=3)
+    ref = design_isoflop(
+        [1e18, 1e20], HOFFMANN_2022_TEX, n_sims=20, estimators="local", window=3, rng=0
+    )
     assert out["design"]["forecasts"]["local"]["a_se"] == ref.forecasts["local"].a_se
     assert "`window` must be an odd" in run_error(capsys, [*argv[:-1], "4"])
