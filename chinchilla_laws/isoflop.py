@@ -527,11 +527,9 @@ def _quad(
     r2 = 1.0 - rss / ss_tot if ss_tot > 0 else math.nan
     nan = math.nan
     # hat matrix of the weighted fit: coefficients = hat @ y
-    sw = np.sqrt(w_eff)
     design = np.column_stack([np.ones_like(t), t, t * t])
-    hat: FloatArray = np.asarray(
-        np.linalg.pinv(design * sw[:, None]) * sw[None, :], dtype=np.float64
-    )
+    wd = design * w_eff[:, None]
+    hat: FloatArray = np.asarray(np.linalg.solve(design.T @ wd, wd.T), dtype=np.float64)
     if not b2 > 0:
         grad = np.full(x.size, nan)
         return _Quad(
@@ -738,8 +736,13 @@ def _fit_budget(
     robust: bool,
     robust_scale: float | None,
     min_points: int,
+    spline: tuple[float, float, float, bool] | None = None,
 ) -> _Budget:
-    """One budget: ``x`` the fitted log-coordinate, ``other`` the log of the other one."""
+    """One budget: ``x`` the fitted log-coordinate, ``other`` the log of the other one.
+
+    ``spline`` is the precomputed ``(x*, L*, curvature, at_edge)`` of the budget's
+    Akima spline (all budgets are batched), required for ``vertex="spline"``.
+    """
     keep = w > 0
     x, other, y, w = x[keep], other[keep], y[keep], w[keep]
     n = int(x.size)
@@ -801,12 +804,9 @@ def _fit_budget(
     }
     unit_se = nan
     if vertex == "spline":
-        from scipy.interpolate import Akima1DInterpolator
-
-        spl = Akima1DInterpolator(xs, ys)
-        xm, lm, cm, edge = _cubic_min(xs, np.asarray(spl.c, dtype=np.float64)[None])
-        x_star, l_star, curv = float(xm[0]), float(lm[0]), float(cm[0])
-        bracketed = not bool(edge[0])
+        assert spline is not None
+        x_star, l_star, curv, edge = spline
+        bracketed = not edge
         valley = True
         fields["knots"] = (tuple(xs.tolist()), tuple(ys.tolist()))
         fields["n_combined"] = n - n_sizes
@@ -837,29 +837,66 @@ def _fit_budget(
 
 
 def _simulated_se(
-    vertex: str, combined: tuple[FloatArray, FloatArray, FloatArray], sigma: float, window: int
-) -> float:
-    """Standard error of a local or spline minimum by simulation of the noise model.
+    vertex: str,
+    combined: list[tuple[FloatArray, FloatArray, FloatArray]],
+    sigma: float,
+    window: int,
+) -> FloatArray:
+    """Standard errors of local or spline minima by simulation of the noise model.
 
-    ``NOISE_DRAWS`` copies of the budget's (combined) losses, each with fresh noise
-    of sd ``sigma / sqrt(weight)``, go through the batched estimator; the standard
-    error is the standard deviation of their minima (draws without a valley left
-    out; NaN when more than half have none).
+    ``NOISE_DRAWS`` copies of each budget's (combined) losses, each with fresh noise
+    of sd ``sigma / sqrt(weight)``, go through the batched estimator; a standard
+    error is the standard deviation of a budget's simulated minima (draws without a
+    valley left out; NaN when more than half have none). Budgets with equally many
+    sizes share one batch and one set of draws (fixed seed: results repeat).
     """
+    out = np.full(len(combined), math.nan)
     if not sigma > 0:
-        return 0.0 if sigma == 0 else math.nan
-    xs, ys, wsum = combined
-    rng = np.random.default_rng(_NOISE_SEED)
-    draws = ys + sigma * rng.standard_normal((NOISE_DRAWS, ys.size)) / np.sqrt(wsum)
-    if vertex == "local":
-        xv, _, _, valley, _ = _batch_local(xs[None, :], draws, wsum[None, :], window)
-    else:
-        xv, *_ = _spline_min(xs, draws)
-        valley = np.isfinite(xv)
-    good = xv[valley]
-    if good.size < NOISE_DRAWS // 2:
-        return math.nan
-    return float(np.std(good, ddof=1))
+        return out if math.isnan(sigma) else np.zeros(len(combined))
+    by_size: dict[int, list[int]] = {}
+    for i, (xs, _, _) in enumerate(combined):
+        by_size.setdefault(int(xs.size), []).append(i)
+    for k, members in by_size.items():
+        noise = np.random.default_rng(_NOISE_SEED).standard_normal((NOISE_DRAWS, k))
+        xs = np.stack([combined[i][0] for i in members])
+        ys = np.stack([combined[i][1] for i in members])
+        ws = np.stack([combined[i][2] for i in members])
+        draws = ys[:, None, :] + sigma * noise[None, :, :] / np.sqrt(ws)[:, None, :]
+        xb = np.repeat(xs, NOISE_DRAWS, axis=0)
+        flat = draws.reshape(-1, k)
+        if vertex == "local":
+            wb = np.repeat(ws, NOISE_DRAWS, axis=0)
+            xv, _, _, valley, _ = _batch_local(xb, flat, wb, window)
+        else:
+            xv, *_ = _spline_min(xb, flat)
+            valley = np.isfinite(xv)
+        xv = np.where(valley, xv, np.nan).reshape(len(members), NOISE_DRAWS)
+        enough = np.sum(np.isfinite(xv), axis=1) >= NOISE_DRAWS // 2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sd = np.nanstd(xv, axis=1, ddof=1)
+        out[members] = np.where(enough, sd, math.nan)
+    return out
+
+
+def _batched_splines(
+    xs_list: list[FloatArray], yw_list: list[tuple[FloatArray, FloatArray]]
+) -> list[tuple[float, float, float, bool] | None]:
+    """Minima of every budget's Akima spline, budgets with equally many sizes in one batch."""
+    out: list[tuple[float, float, float, bool] | None] = [None] * len(xs_list)
+    by_size: dict[int, list[tuple[int, FloatArray, FloatArray]]] = {}
+    for g, (x, (y, w)) in enumerate(zip(xs_list, yw_list, strict=True)):
+        if x.size:
+            xs, ys, _, _ = _combine(x, y, w)
+            if xs.size >= 3:
+                by_size.setdefault(int(xs.size), []).append((g, xs, ys))
+    for group in by_size.values():
+        xm, lm, cm, edge = _spline_min(
+            np.stack([xs for _, xs, _ in group]), np.stack([ys for _, _, ys in group])
+        )
+        for j, (g, _, _) in enumerate(group):
+            out[g] = (float(xm[j]), float(lm[j]), float(cm[j]), bool(edge[j]))
+    return out
 
 
 def _check_labels(
@@ -933,20 +970,29 @@ def _isoflop_core(
             messages.append(label_message)
     ln_n, ln_d = np.log(n), np.log(d)
     x_all, o_all = (ln_n, ln_d) if against == "n_params" else (ln_d, ln_n)
+    order = np.argsort(run_budget, kind="stable")
+    members = np.split(order, np.cumsum(np.bincount(run_budget, minlength=centres.size))[:-1])
     if vertex == "local":
-        sizes = [np.unique(x_all[(run_budget == g) & (w > 0)]).size for g in range(centres.size)]
+        sizes = [np.unique(x_all[m][w[m] > 0]).size for m in members]
         if max(sizes) < window:
             raise ValueError(
                 f"`window` must not exceed the distinct sizes of a budget; got {window}, but "
                 f"the budgets have at most {max(sizes)} distinct sizes."
             )
+    splines: list[tuple[float, float, float, bool] | None] = [None] * centres.size
+    if vertex == "spline":
+        splines = _batched_splines(
+            [x_all[m][w[m] > 0] for m in members],
+            [(y[m][w[m] > 0], w[m][w[m] > 0]) for m in members],
+        )
     fits = [
         _fit_budget(
-            x_all[run_budget == g],
-            o_all[run_budget == g],
-            y[run_budget == g],
-            w[run_budget == g],
+            x_all[members[g]],
+            o_all[members[g]],
+            y[members[g]],
+            w[members[g]],
             float(cg),
+            spline=splines[g],
             against=against,
             vertex=vertex,
             window=window,
@@ -967,8 +1013,11 @@ def _isoflop_core(
         from scipy.stats import t as student_t
 
         quantile = float(student_t.ppf(1.0 - ASYMMETRY_LEVEL / (2 * len(testable)), dof))
+    simulated = {i: f.combined for i, f in enumerate(fits) if f.combined is not None}
+    sim_se = _simulated_se(vertex, list(simulated.values()), sigma, window)
+    se_of = dict(zip(simulated, sim_se.tolist(), strict=True))
     budgets = []
-    for f in fits:
+    for i, f in enumerate(fits):
         asym, tol = f.fields["asymmetry"], f.fields["asymmetry_tolerance"]
         asym_se = sigma * f.asym_unit_se
         status = f.status
@@ -981,9 +1030,7 @@ def _isoflop_core(
             and abs(asym) > quantile * asym_se
         ):
             status = IsoFLOPStatus.ASYMMETRIC
-        se = sigma * f.unit_se
-        if f.combined is not None:
-            se = _simulated_se(vertex, f.combined, sigma, window)
+        se = se_of.get(i, sigma * f.unit_se)
         budgets.append(IsoFLOPBudget(**f.fields, vertex_se=se, asymmetry_se=asym_se, status=status))
     allowed = _USABLE | ({IsoFLOPStatus.NOT_BRACKETED} if include_flagged else set())
     used = np.array([b.status in allowed for b in budgets], dtype=np.bool_)
