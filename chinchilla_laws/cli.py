@@ -38,7 +38,7 @@ import numpy as np
 from .datasets import DEFAULT_BUDGETS, synthetic_curves, synthetic_sweep
 from .envelope import DUPLICATES, EnvelopeResult, envelope
 from .io import FIELDS, Runs, load_runs, save_runs
-from .isoflop import IsoFLOPResult, isoflop_minima
+from .isoflop import VERTEX_ESTIMATORS, IsoFLOPResult, isoflop_minima
 from .laws import PRESETS, ChinchillaLaw, Frontier
 from .logs import FORMATS, detect_format, read_logs
 from .parametric import ParametricFit, fit_parametric, random_starts
@@ -568,6 +568,27 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="runs a budget needs for a parabola (default %(default)s)",
     )
+    p.add_argument(
+        "--vertex",
+        choices=VERTEX_ESTIMATORS,
+        default=_api_default(isoflop_minima, "vertex"),
+        help="estimator of each budget's minimum: the global parabola, a parabola "
+        "through the lowest-loss size's neighbours, or an Akima spline (default "
+        "%(default)s)",
+    )
+    p.add_argument(
+        "--window",
+        type=_count,
+        default=_api_default(isoflop_minima, "window"),
+        metavar="W",
+        help="sizes in the local window (odd, >= 3; default %(default)s)",
+    )
+    p.add_argument(
+        "--power-law-weights",
+        choices=("equal", "inverse_variance"),
+        default=_api_default(isoflop_minima, "power_law_weights"),
+        help="weights of the minima in the power-law fits (default %(default)s)",
+    )
     boot_options(p)
     budgets_option(p)
     p.set_defaults(handler=_cmd_isoflop)
@@ -1067,6 +1088,11 @@ def _isoflop_payload(res: IsoFLOPResult) -> dict[str, Any]:
         "a_plus_b_minus_1": res.a_plus_b_minus_1,
         "success": res.success,
         "against": res.against,
+        "vertex": res.vertex,
+        "window": res.window,
+        "power_law_weights": res.power_law_weights,
+        "noise_sd": res.noise_sd,
+        "labels_consistent": res.labels_consistent,
         "n_params_law": _power_law_dict(res.n_params_law),
         "n_tokens_law": _power_law_dict(res.n_tokens_law),
         "budgets": [
@@ -1076,9 +1102,12 @@ def _isoflop_payload(res: IsoFLOPResult) -> dict[str, Any]:
                 "n_params": b.n_params,
                 "n_tokens": b.n_tokens,
                 "loss": b.loss,
+                "vertex_se": b.vertex_se,
                 "coefficients": list(b.coefficients),
                 "r_squared": b.r_squared,
                 "bracketed": b.bracketed,
+                "asymmetry": b.asymmetry,
+                "asymmetry_se": b.asymmetry_se,
                 "used": bool(used),
                 "status": b.status.name,
             }
@@ -1095,15 +1124,36 @@ def _isoflop_text(res: IsoFLOPResult) -> str:
             _g(b.n_params),
             _g(b.n_tokens),
             _g(b.loss),
+            _g(b.vertex_se, 3),
             _g(b.r_squared, 4),
             "yes" if used else "no",
             b.status.name,
         ]
         for b, used in zip(res.budgets, res.used, strict=True)
     ]
+    coordinate = "N" if res.against == "n_params" else "D"
+    estimator = {
+        "parabola": "parabolas",
+        "local": f"local parabolas ({res.window} sizes)",
+        "spline": "Akima splines",
+    }[res.vertex]
+    weighting = ", inverse-variance power laws" if res.power_law_weights != "equal" else ""
     lines = [
-        f"IsoFLOP minima (Approach 2; parabolas in ln {'N' if res.against == 'n_params' else 'D'})",
-        _table(["C (FLOPs)", "runs", "N*", "D*", "L*", "R^2", "used", "status"], rows),
+        f"IsoFLOP minima (Approach 2; {estimator} in ln {coordinate}{weighting})",
+        _table(
+            [
+                "C (FLOPs)",
+                "runs",
+                "N*",
+                "D*",
+                "L*",
+                f"se(ln {coordinate}*)",
+                "R^2",
+                "used",
+                "status",
+            ],
+            rows,
+        ),
         _power_law_line("N_opt", "a", res.n_params_law),
         _power_law_line("D_opt", "b", res.n_tokens_law),
     ]
@@ -1130,6 +1180,11 @@ def _run_isoflop(
         "robust": getattr(args, "robust", False),
         "include_flagged": getattr(args, "include_flagged", False),
         "min_points": getattr(args, "min_points", _api_default(isoflop_minima, "min_points")),
+        "vertex": getattr(args, "vertex", _api_default(isoflop_minima, "vertex")),
+        "window": getattr(args, "window", _api_default(isoflop_minima, "window")),
+        "power_law_weights": getattr(
+            args, "power_law_weights", _api_default(isoflop_minima, "power_law_weights")
+        ),
     }
     if d is None:
         options["compute"] = compute

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -721,6 +722,8 @@ class _Budget:
     rss: float  # residual sum of squares of the local fit (0 dof: not counted)
     dof: int
     combined: tuple[FloatArray, FloatArray, FloatArray] | None = None  # xs, ys, weights
+    global_rss: float = 0.0  # the same for the global parabola
+    global_dof: int = 0
 
 
 def _fit_budget(
@@ -824,7 +827,17 @@ def _fit_budget(
     fields["bracketed"] = bracketed
     if not valley:
         fields |= {"n_params": nan, "n_tokens": nan, "loss": nan}
-        return _Budget(fields, IsoFLOPStatus.NO_VALLEY, nan, asym_se, loc.rss, loc.dof)
+        return _Budget(
+            fields,
+            IsoFLOPStatus.NO_VALLEY,
+            nan,
+            asym_se,
+            loc.rss,
+            loc.dof,
+            None,
+            glob.rss,
+            glob.dof,
+        )
     # the other coordinate from the runs' own iso-curve: ln(other) linear in ln(x)
     slope, intercept = np.polyfit((x - glob.centre) / glob.half, other, 1)
     o_star = intercept + slope * (x_star - glob.centre) / glob.half
@@ -833,7 +846,7 @@ def _fit_budget(
     fields |= {"n_params": n_star, "n_tokens": d_star, "loss": l_star}
     status = IsoFLOPStatus.OK if bracketed else IsoFLOPStatus.NOT_BRACKETED
     combined = (xs, ys, wsum) if vertex != "parabola" and bracketed else None
-    return _Budget(fields, status, unit_se, asym_se, loc.rss, loc.dof, combined)
+    return _Budget(fields, status, unit_se, asym_se, loc.rss, loc.dof, combined, glob.rss, glob.dof)
 
 
 def _simulated_se(
@@ -1002,9 +1015,14 @@ def _isoflop_core(
         )
         for g, cg in enumerate(centres)
     ]
-    # the sweep's noise: local fits' residuals pooled over budgets
+    # the sweep's noise: local fits' residuals pooled over budgets (the global
+    # parabolas' when the local fits have no residual degrees of freedom)
     dof = sum(f.dof for f in fits if f.dof > 0)
-    sigma = math.sqrt(sum(f.rss for f in fits if f.dof > 0) / dof) if dof > 0 else math.nan
+    rss = sum(f.rss for f in fits if f.dof > 0)
+    if dof == 0:
+        dof = sum(f.global_dof for f in fits if f.global_dof > 0)
+        rss = sum(f.global_rss for f in fits if f.global_dof > 0)
+    sigma = math.sqrt(rss / dof) if dof > 0 else math.nan
     testable = [
         f for f in fits if math.isfinite(f.fields["asymmetry"]) and math.isfinite(f.asym_unit_se)
     ]
@@ -1049,7 +1067,8 @@ def _isoflop_core(
                 raise ValueError(
                     "`power_law_weights`='inverse_variance' needs a standard error for every "
                     f"used budget; C={compute[missing][0]:.4g} has none (an unbracketed spline "
-                    "minimum); leave out `include_flagged` or use equal weights."
+                    "minimum, or no residual degrees of freedom for the noise); leave out "
+                    "`include_flagged`, add runs, or use equal weights."
                 )
             se_used = vertex_se[used]
             # noise-free data (every standard error 0): equal weights, the limit
@@ -1243,7 +1262,9 @@ def isoflop_minima(
     residuals of the local parabolas (the window fits, or the whole budget when it
     has no more sizes than ``window``) over budgets, divided by their degrees of
     freedom (``noise_sd``, ``noise_dof``): these are the fits least affected by
-    a valley that is not a parabola. ``vertex_se`` is the standard error of the
+    a valley that is not a parabola. When they have no residual degrees of freedom
+    (``window=3`` without repeated sizes), the global parabolas' residuals are
+    pooled instead. ``vertex_se`` is the standard error of the
     minimum :math:`x^*` under this model: for the parabola (a linear smoother) by
     the delta method, :math:`\hat\sigma \sqrt{\sum_i g_i^2 / w_i}` with
     :math:`g_i = \partial x^* / \partial L_i` and :math:`x^* = -c_1 / 2 c_2`; for

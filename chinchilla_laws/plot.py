@@ -45,7 +45,13 @@ from ._typing import FloatArray
 from ._validation import _describe, as_choice, as_float_array, as_int, as_positive_scalar
 from .data_constrained import DataConstrainedLaw
 from .envelope import EnvelopeResult
-from .isoflop import IsoFLOPResult, IsoFLOPStatus
+from .isoflop import (
+    VERTEX_ESTIMATORS,
+    IsoFLOPBudget,
+    IsoFLOPResult,
+    IsoFLOPStatus,
+    vertex_estimates,
+)
 from .laws import ChinchillaLaw
 from .overtraining import OverTrainingLaw
 from .parametric import ParametricFit
@@ -306,18 +312,20 @@ def plot_isoflop(
     target: float | None = None,
     axes: Sequence[Axes] | None = None,
     cmap: str = "viridis",
+    vertex: str | Sequence[str] | None = None,
 ) -> Figure:
     r"""Hoffmann et al. (2022) Figure 3: IsoFLOP valleys and the power laws.
 
     Left: the runs' final loss against model size (or tokens) per budget, with
-    each budget's fitted parabola and its vertex. Middle and right: the vertices
-    ``(C, N*)`` and ``(C, D*)`` with the power laws ``N_opt = k_N C^a`` and
-    ``D_opt = k_D C^b``.
+    each budget's fitted curve (the estimator of ``result.vertex``: the global
+    parabola, the local parabola over its window, or the Akima spline) and its
+    minimum. Middle and right: the minima ``(C, N*)`` and ``(C, D*)`` with the
+    power laws ``N_opt = k_N C^a`` and ``D_opt = k_D C^b``.
 
-    Flagged budgets (status other than ``OK``: vertex not bracketed, no valley,
-    too few points) are drawn differently: dashed parabola, hollow run markers,
-    a cross at the vertex, and a hollow marker in the power-law panels; the
-    legend says "flagged".
+    Flagged budgets (status other than ``OK``: minimum not bracketed, no valley,
+    too few points, an asymmetric parabola) are drawn differently: dashed curve,
+    hollow run markers, a cross at the minimum, and a hollow marker in the
+    power-law panels; the legend says "flagged".
 
     Parameters
     ----------
@@ -337,6 +345,14 @@ def plot_isoflop(
         Where to draw; by default a new figure with three panels.
     cmap : str, default "viridis"
         Colormap for the budgets (log scale).
+    vertex : str or sequence of str, optional
+        Estimators to draw in the left panel: ``"parabola"``, ``"local"``,
+        ``"spline"``, or several to compare them on the same runs. Each one other
+        than ``result.vertex`` is drawn thin and dotted (parabola), dash-dotted
+        (local) or densely dotted (spline), with its minimum as an open marker
+        (gids ``"<name>-compare"`` and ``"vertex-<name>"``). The spline of a result
+        fitted with another estimator goes through the mean loss at each size
+        (equal weights). By default only ``result.vertex``.
 
     Returns
     -------
@@ -368,6 +384,21 @@ def plot_isoflop(
             f"({result.run_budget.shape[0]}); got {x.shape[0]} and {y.shape[0]}."
         )
     tgt = _check_target(target)
+    if vertex is None:
+        names: Sequence[Any] = [result.vertex]
+    elif isinstance(vertex, str):
+        names = [vertex]
+    elif isinstance(vertex, Sequence):
+        names = vertex
+    else:
+        raise TypeError(
+            f"`vertex` must be an estimator name or a sequence of them; got {_describe(vertex)}."
+        )
+    compare = []
+    for name in names:
+        chosen = as_choice(name, "vertex", VERTEX_ESTIMATORS)
+        if chosen != result.vertex and chosen not in compare:
+            compare.append(chosen)
     fig, (ax0, ax1, ax2) = _three_axes(axes)
     plt = _pyplot()
     from matplotlib.colors import LogNorm
@@ -392,19 +423,18 @@ def plot_isoflop(
             label=label,
         )
         runs.set_gid("runs" if ok else "runs-flagged")
-        c0, c1, c2 = bud.coefficients
-        if np.any(sel) and math.isfinite(c2):
-            lx = np.log(x[sel])
-            pad = 0.1 * float(np.ptp(lx))
-            xs = np.linspace(float(lx.min()) - pad, float(lx.max()) + pad, 100)
+        if np.any(sel) and _drawable(bud, result.vertex):
+            xs = _curve_grid(bud, result.vertex, np.log(x[sel]))
             (curve,) = ax0.plot(
                 np.exp(xs),
-                c0 + c1 * xs + c2 * xs * xs,
+                bud.curve(np.exp(xs)),
                 color=colour,
                 lw=1.0,
                 ls="-" if ok else "--",
             )
-            curve.set_gid("parabola" if ok else "parabola-flagged")
+            curve.set_gid(result.vertex if ok else f"{result.vertex}-flagged")
+        for name in compare:
+            _draw_compare(ax0, bud, name, x[sel], y[sel], colour, first=g == 0)
         if math.isfinite(bud.loss):
             v = bud.n_params if result.against == "n_params" else bud.n_tokens
             vert = ax0.scatter(
@@ -481,6 +511,81 @@ def plot_isoflop(
     ax1.set_title("Optimal parameters")
     ax2.set_title("Optimal tokens")
     return fig
+
+
+_COMPARE_STYLE = {
+    "parabola": (":", "s"),
+    "local": ("-.", "D"),
+    "spline": ((0, (1, 1)), "^"),
+}
+
+
+def _drawable(bud: IsoFLOPBudget, name: str) -> bool:
+    if name == "spline":
+        return len(bud.knots[0]) >= 3
+    coefficients = bud.local_coefficients if name == "local" else bud.coefficients
+    return math.isfinite(coefficients[2])
+
+
+def _curve_grid(bud: IsoFLOPBudget, name: str, lx: FloatArray) -> FloatArray:
+    """ln-size grid for an estimator's curve: the window, the knots, or the runs padded."""
+    if name == "spline":
+        return np.linspace(bud.knots[0][0], bud.knots[0][-1], 200)
+    if name == "local":
+        lo, hi = np.log(bud.window_range)
+        return np.linspace(float(lo), float(hi), 100)
+    pad = 0.1 * float(np.ptp(lx))
+    return np.linspace(float(lx.min()) - pad, float(lx.max()) + pad, 100)
+
+
+def _draw_compare(
+    ax: Axes,
+    bud: IsoFLOPBudget,
+    name: str,
+    x: FloatArray,
+    y: FloatArray,
+    colour: Any,
+    *,
+    first: bool,
+) -> None:
+    """Another estimator's curve and minimum for one budget, from the runs ``(x, y)``."""
+    if x.size == 0:
+        return
+    ls, marker = _COMPARE_STYLE[name]
+    lx = np.log(x)
+    if name == "spline":
+        knots, means = np.unique(lx, return_inverse=True)
+        if knots.size < 3:
+            return
+        ys = np.bincount(means.reshape(-1), weights=y) / np.bincount(means.reshape(-1))
+        est = vertex_estimates(knots, ys, vertex="spline")
+        grid = np.linspace(knots[0], knots[-1], 200)
+        from scipy.interpolate import Akima1DInterpolator
+
+        values = np.asarray(Akima1DInterpolator(knots, ys)(grid), dtype=np.float64)
+        x_min, l_min = float(est.log_vertex[0]), float(est.loss[0])
+    else:
+        if not _drawable(bud, name):
+            return
+        c0, c1, c2 = bud.local_coefficients if name == "local" else bud.coefficients
+        grid = _curve_grid(bud, name, lx)
+        values = c0 + c1 * grid + c2 * grid * grid
+        x_min = -c1 / (2.0 * c2) if c2 > 0 else math.nan
+        l_min = c0 + c1 * x_min + c2 * x_min * x_min
+    (line,) = ax.plot(np.exp(grid), values, color=colour, lw=0.9, ls=ls, alpha=0.9)
+    line.set_gid(f"{name}-compare")
+    if math.isfinite(x_min):
+        pt = ax.scatter(
+            [math.exp(x_min)],
+            [l_min],
+            marker=marker,
+            s=36,
+            facecolors="none",
+            edgecolors="black",
+            zorder=4,
+            label=f"{name} minimum" if first else None,
+        )
+        pt.set_gid(f"vertex-{name}")
 
 
 # ---------------------------------------------------------------------- Figure 4

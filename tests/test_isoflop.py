@@ -538,3 +538,37 @@ def test_estimators_on_real_sweeps(name: str, vertex: str) -> None:
     assert res.a == pytest.approx(a_ref, abs=1e-6)
     assert res.b == pytest.approx(b_ref, abs=1e-6)
     assert all(b.vertex == vertex for b in res.budgets)
+
+
+# inverse-variance exponents a (parabola, local, spline) and the largest asymmetry
+# statistic |asymmetry| / asymmetry_se, as printed in docs/howto_vertex.rst (4 decimals)
+REAL_IV: dict[str, tuple[float, float, float, float]] = {
+    "llama3": (0.4933, 0.4572, 0.5145, 1.67),
+    "marin-comma": (0.4238, 0.2766, 0.3703, 1.92),
+    "marin-dclm": (0.4463, 0.4161, 0.4684, 1.92),
+    "marin-nemotron": (0.4415, 0.3879, 0.4564, 2.51),
+    "xlstm-2048": (0.5423, 0.5211, 0.5506, 0.81),
+    "xlstm-8192": (0.5818, 0.5258, 0.5101, 1.08),
+}
+
+
+@needs_data
+@pytest.mark.parametrize("name", sorted(REAL_IV))
+def test_inverse_variance_and_asymmetry_on_real_sweeps(name: str) -> None:
+    n, d, loss, labels = _real(name)
+    *iv, z_max = REAL_IV[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IsoFLOPWarning)
+        for vertex, a_ref in zip(("parabola", "local", "spline"), iv, strict=True):
+            res = isoflop_minima(
+                n,
+                d,
+                loss,
+                budgets=labels,
+                vertex=vertex,  # type: ignore[arg-type]
+                power_law_weights="inverse_variance",
+            )
+            assert res.a == pytest.approx(a_ref, abs=5e-5)
+            if vertex == "parabola":
+                z = [abs(b.asymmetry) / b.asymmetry_se for b in res.budgets if b.asymmetry_se > 0]
+                assert max(z) == pytest.approx(z_max, abs=5e-3)

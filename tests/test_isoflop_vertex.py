@@ -419,3 +419,123 @@ def test_bootstrap_passes_the_estimator_options(vertex: str) -> None:
     # the resampled exponents scatter around the estimate (not all equal to it)
     assert np.std(boot.a) > 0
     assert abs(np.median(boot.a) - full.a) < 3 * np.std(boot.a)
+
+
+# ---------------------------------------------------------------------- docs numbers
+def test_howto_numbers_shared_ladder() -> None:
+    # docs/howto_vertex.rst: one ladder of 13 sizes (1e8..1e11) at 5 budgets (1e19..1e21)
+    budgets = np.array([1e19, 3e19, 1e20, 3e20, 1e21])
+    ladder = np.geomspace(1e8, 1e11, 13)
+    n = np.tile(ladder, 5)
+    c = np.repeat(budgets, 13)
+    d = c / (6 * n)
+    loss = LAW.loss(n, d)
+    with pytest.warns(IsoFLOPWarning, match="5 of 5 IsoFLOP budgets ASYMMETRIC"):
+        par = isoflop_minima(n, d, loss, budgets=c)
+    assert par.a == pytest.approx(0.4187, abs=5e-5)  # the page prints 4 decimals
+    ratio = par.n_params / LAW.optimal(budgets).n_params
+    assert ratio[0] == pytest.approx(1.27, abs=0.005) and ratio[3] == pytest.approx(1.04, abs=0.005)
+    loc = isoflop_minima(n, d, loss, budgets=c, vertex="local")
+    spl = isoflop_minima(n, d, loss, budgets=c, vertex="spline")
+    assert loc.a == pytest.approx(0.4569, abs=5e-5)
+    assert spl.a == pytest.approx(0.4568, abs=5e-5)
+    assert abs(spl.a - LAW.a) < 1e-3 and abs(loc.a - LAW.a) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("offsets", "numbers"),
+    [(WIDE_ABOVE, (1.0828, 1.0061, 1.0018)), (WIDE_BELOW, (0.8543, 1.0055, 1.0013))],
+    ids=["above", "below"],
+)
+def test_howto_numbers_off_centre(offsets: np.ndarray, numbers: tuple[float, ...]) -> None:
+    n, d, loss, c, n_opt = design(offsets)
+    for vertex, expected in zip(ESTIMATORS, numbers, strict=True):
+        res = quiet(n, d, loss, budgets=c, vertex=vertex)
+        np.testing.assert_allclose(res.n_params / n_opt, expected, atol=5e-5)
+
+
+# ---------------------------------------------------------------------- CLI and figure
+def _sweep_csv(tmp_path: Any) -> Any:
+    from chinchilla_laws.io import save_runs
+
+    n, d, loss, c, _ = design(WIDE_ABOVE)
+    path = tmp_path / "sweep.csv"
+    save_runs({"n_params": n, "n_tokens": d, "loss": loss, "budget": c}, path)
+    return path
+
+
+def test_cli_isoflop_vertex_options(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from chinchilla_laws.cli import main
+
+    path = _sweep_csv(tmp_path)
+    code = main(["isoflop", str(path), "--vertex", "spline", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out = json.loads(captured.out)["isoflop"]
+    n, d, loss, c, _ = design(WIDE_ABOVE)
+    ref = isoflop_minima(n, d, loss, budgets=c, vertex="spline")
+    assert out["vertex"] == "spline" and out["a"] == pytest.approx(ref.a, rel=1e-12)
+    assert [b["status"] for b in out["budgets"]] == ["OK"] * 5
+    assert out["budgets"][0]["vertex_se"] == pytest.approx(ref.vertex_se[0], rel=1e-12)
+    # the default parabola: ASYMMETRIC budgets in the table and the warning on stderr
+    code = main(["isoflop", str(path)])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "ASYMMETRIC" in captured.out and "se(ln N*)" in captured.out
+    assert "IsoFLOPWarning" in captured.err and "vertex='spline'" in captured.err
+    code = main(
+        [
+            *["isoflop", str(path), "--vertex", "local", "--window", "3"],
+            *["--power-law-weights", "inverse_variance"],
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "local parabolas (3 sizes)" in captured.out and "inverse-variance" in captured.out
+    # bad options: exit 2 with one line naming the argument
+    for argv in (["--window", "4"], ["--vertex", "cubic"]):
+        code = main(["isoflop", str(path), *argv])
+        captured = capsys.readouterr()
+        assert code == 2
+        assert "window" in captured.err or "vertex" in captured.err
+        assert "Traceback" not in captured.err
+
+
+def test_plot_isoflop_draws_the_estimators() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from chinchilla_laws.plot import plot_isoflop
+
+    n, d, loss, c, _ = design(WIDE_ABOVE)
+    res = isoflop_minima(n, d, loss, budgets=c, vertex="spline")
+    fig = plot_isoflop(n, loss, res, vertex=["spline", "parabola", "local"])
+    ax0 = fig.axes[0]
+
+    def gid(name: str) -> list[Any]:
+        return [a for a in [*ax0.lines, *ax0.collections] if a.get_gid() == name]
+
+    assert len(gid("spline")) == 5  # the result's own curves
+    assert len(gid("parabola-compare")) == 5 and len(gid("local-compare")) == 5
+    # the spline curve is the Akima spline through the runs
+    line = gid("spline")[0]
+    xs, ys = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+    ref = Akima1DInterpolator(np.log(n[:8]), loss[:8])(np.log(xs))
+    np.testing.assert_allclose(ys, ref, rtol=1e-12)
+    # the compared minima sit where each estimator puts them
+    par = quiet(n, d, loss, budgets=c)
+    loc = isoflop_minima(n, d, loss, budgets=c, vertex="local")
+    drawn_par = np.vstack([np.asarray(p.get_offsets()) for p in gid("vertex-parabola")])
+    drawn_loc = np.vstack([np.asarray(p.get_offsets()) for p in gid("vertex-local")])
+    np.testing.assert_allclose(drawn_par[:, 0], par.n_params, rtol=1e-9)
+    np.testing.assert_allclose(drawn_loc[:, 0], loc.n_params, rtol=1e-9)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="`vertex`"):
+        plot_isoflop(n, loss, res, vertex="cubic")
+    with pytest.raises(TypeError, match="`vertex`"):
+        plot_isoflop(n, loss, res, vertex=3)  # type: ignore[arg-type]
