@@ -289,7 +289,7 @@ def bootstrap_parametric(
     gtol: float = 1e-7,
     backend: Literal["numba", "jax"] = "numba",
     progress: Progress | None = None,
-    chunk_size: int = 500,
+    chunk_size: int | None = None,
 ) -> ParametricBootstrap:
     r"""Bootstrap the parametric fit: refit resampled data, in parallel.
 
@@ -316,9 +316,13 @@ def bootstrap_parametric(
     delta, reduction, max_iter, gtol, backend
         As for :func:`fit_parametric`.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each chunk of resamples.
-    chunk_size : int, default 500
-        Resamples solved per batch (for progress reports).
+        Called as ``progress(done, total)`` after each chunk of resamples (Numba)
+        or after each round of the solver (JAX; ``done`` then counts finished
+        runs divided by the starts per resample).
+    chunk_size : int, optional
+        Resamples solved per batch (for progress reports), 500 when not given.
+        Numba backend only: the JAX backend solves all resamples as one batch in
+        rounds (a :class:`RuntimeWarning` says so if ``chunk_size`` is given).
 
     Returns
     -------
@@ -356,7 +360,7 @@ def bootstrap_parametric(
     be: Literal["numba", "jax"] = (
         "jax" if as_choice(backend, "backend", ("numba", "jax")) == "jax" else "numba"
     )
-    chunk = as_int(chunk_size, "chunk_size", minimum=1)
+    chunk = 500 if chunk_size is None else as_int(chunk_size, "chunk_size", minimum=1)
     if progress is not None and not callable(progress):
         raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
     if fit is None:
@@ -403,6 +407,35 @@ def bootstrap_parametric(
     # every resample has the same total weight, hence one absolute tolerance
     g_abs = data.abs_gtol(g_rel, counts[0])
     opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=S > 1)
+    solve: Callable[..., Any]
+    if be == "jax":
+        from . import _jax
+
+        if chunk_size is not None:
+            warnings.warn(
+                "bootstrap_parametric: the JAX backend does not use `chunk_size`: it solves "
+                "all resamples as one batch in rounds and reports progress per round.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        chunk = R
+        round_progress: Progress | None = None
+        if progress is not None:
+            report = progress
+
+            def per_round(finished: int, total: int) -> None:
+                report(finished // S, R)
+
+            round_progress = per_round
+
+        def solve(starts_u: FloatArray, w_obj: FloatArray, widx: IntArray) -> Any:
+            return _jax.solve_batch(starts_u, w_obj, widx, data, opts, round_progress)
+
+    else:
+
+        def solve(starts_u: FloatArray, w_obj: FloatArray, widx: IntArray) -> Any:
+            return solve_batch(starts_u, w_obj, widx, data.x, data.y, data.logl, data.delta, opts)
+
     done = 0
     while done < R:
         stop = min(R, done + chunk)
@@ -413,12 +446,7 @@ def bootstrap_parametric(
         nb = stop - done
         starts_u = np.ascontiguousarray(np.tile(u0, (nb, 1)))
         widx = np.repeat(np.arange(nb, dtype=np.int64), S)
-        if be == "jax":
-            from . import _jax
-
-            res = _jax.solve_batch(starts_u, w_obj, widx, data, iters, g_abs)
-        else:
-            res = solve_batch(starts_u, w_obj, widx, data.x, data.y, data.logl, data.delta, opts)
+        res = solve(starts_u, w_obj, widx)
         f = np.where(np.isfinite(res.f), res.f, np.inf).reshape(nb, S)
         st = np.asarray(res.status).reshape(nb, S)
         best = np.argmin(f, axis=1)
@@ -428,7 +456,7 @@ def bootstrap_parametric(
         objectives[done:stop] = f[rows, best]
         status[done:stop] = st[rows, best]
         done = stop
-        if progress is not None:
+        if progress is not None and be != "jax":
             progress(done, R)
     # a refit that "converged" to a non-physical or degenerate law is no estimate
     bad = (thetas[:, 3] <= 0) | (thetas[:, 4] <= 0)

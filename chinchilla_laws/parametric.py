@@ -591,26 +591,15 @@ def fit_parametric(
     g_abs = data.abs_gtol(g_rel, data.weights)
     u0 = data.scaling.to_u(theta0)
 
+    opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=do_abandon)
+    index = np.zeros(u0.shape[0], dtype=np.int64)
     if be == "jax":
         from . import _jax
 
-        res = _jax.solve_batch(
-            u0, w_obj[None, :], np.zeros(u0.shape[0], dtype=np.int64), data, iters, g_abs
-        )
-        if progress is not None:
-            progress(u0.shape[0], u0.shape[0])
+        res = _jax.solve_batch(u0, w_obj[None, :], index, data, opts, progress)
     else:
-        opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=do_abandon)
         res = solve_batch(
-            u0,
-            w_obj[None, :],
-            np.zeros(u0.shape[0], dtype=np.int64),
-            data.x,
-            data.y,
-            data.logl,
-            data.delta,
-            opts,
-            progress,
+            u0, w_obj[None, :], index, data.x, data.y, data.logl, data.delta, opts, progress
         )
     return _assemble(data, theta0, res, g_abs, be, do_warn)
 
