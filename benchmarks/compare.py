@@ -1,6 +1,6 @@
 """Ratios of chinchilla_laws against plain-scipy baselines, measured in one run.
 
-    python benchmarks/compare.py [--baseline-starts 30] [--baseline-resamples 20]
+    python benchmarks/compare.py [--baseline-starts 30] [--baseline-resamples 20] [--skip-jax]
 
 Absolute times on shared machines are noise; the ratios are the signal. Each
 baseline is timed on a subset and extrapolated linearly (stated in the output).
@@ -84,11 +84,61 @@ def cold_start_seconds() -> tuple[float, float]:
     return out[0], out[1]
 
 
+def jax_fresh_process_seconds() -> float:
+    """Import, compilation and the first full-grid JAX fit in a fresh process."""
+    code = textwrap.dedent(
+        f"""
+        import time
+        t0 = time.perf_counter()
+        import chinchilla_laws as cl
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+        from benchmarks._data import epoch240
+        cl.fit_parametric(*epoch240(), backend="jax", warn=False)
+        print(time.perf_counter() - t0)
+        """
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(res.stdout.strip().splitlines()[-1])
+
+
+def jax_rows(n, d, loss, numba_grid: float, numba_boot: float, fit) -> None:
+    """The JAX backend against the Numba backend, same data, same process."""
+    try:
+        import jax
+    except ImportError:
+        print("JAX backend: jax is not installed (pip install 'chinchilla_laws[jax]'); skipped")
+        return
+    fresh = jax_fresh_process_seconds()
+    cl.fit_parametric(n, d, loss, backend="jax", warn=False)  # compile every bucket size
+    warm = best_of(lambda: cl.fit_parametric(n, d, loss, backend="jax", warn=False))
+    fj = cl.fit_parametric(n, d, loss, backend="jax", warn=False)
+    rel = abs(fj.objective - fit.objective) / fit.objective
+    cl.bootstrap_parametric(n, d, loss, n_resamples=4000, rng=0, fit=fit, backend="jax")
+    boot = best_of(
+        lambda: cl.bootstrap_parametric(
+            n, d, loss, n_resamples=4000, rng=0, fit=fit, backend="jax"
+        ),
+        repeat=2,
+    )
+    print(f"JAX backend ({jax.devices()[0].platform}), 240 Epoch points")
+    print(
+        f"  full grid, warm:               {warm:8.3f} s   objective {fj.objective:.10e} "
+        f"(rel. diff to numba {rel:.1e}); numba/jax time ratio {numba_grid / warm:.2f}"
+    )
+    print(f"  fresh process, import + compile + first full-grid fit: {fresh:6.2f} s")
+    print(
+        f"  bootstrap, 4,000 resamples:    {boot:8.3f} s   numba/jax time ratio "
+        f"{numba_boot / boot:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-starts", type=int, default=30)
     parser.add_argument("--baseline-resamples", type=int, default=20)
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--skip-jax", action="store_true")
     args = parser.parse_args()
 
     n, d, loss = epoch240()
@@ -141,6 +191,9 @@ def main() -> None:
         f"(timed on {args.baseline_resamples} resamples, extrapolated)"
     )
     print(f"  speed-up: {base_b / ours_b:8.0f}x")
+
+    if not args.skip_jax:
+        jax_rows(n, d, loss, ours, ours_b, fit)
 
     if not args.skip_cold:
         first, second = cold_start_seconds()

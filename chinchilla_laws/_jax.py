@@ -89,8 +89,16 @@ def _load() -> _Modules:
 
 
 def _x64() -> Any:
-    """Context manager enabling float64 in JAX for its body only."""
-    return _load().jax.enable_x64(True)
+    """Context manager enabling float64 in JAX for its body only.
+
+    ``jax.enable_x64`` in recent JAX, ``jax.experimental.enable_x64`` in older
+    releases; neither touches the process-wide configuration.
+    """
+    jax = _load().jax
+    state = getattr(jax, "enable_x64", None)
+    if state is not None:
+        return state(True)
+    return importlib.import_module("jax.experimental").enable_x64()  # pragma: no cover
 
 
 def chinchilla_objective(u: Any, w: Any, data: tuple[Any, ...], delta: Any) -> Any:

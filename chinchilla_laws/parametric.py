@@ -521,14 +521,15 @@ def fit_parametric(
         Stop starts stuck far above the best objective (see Notes). ``False`` runs
         every start to convergence or ``max_iter``.
     backend : {"numba", "jax"}, default "numba"
-        ``"jax"`` runs all starts as one vmapped jaxopt L-BFGS solve (needs the
-        ``jax`` extra).
+        ``"jax"`` runs the same algorithm (L-BFGS in rounds, abandonment) as
+        jitted JAX rounds over batches of starts, in float64, on whatever device
+        JAX uses (needs the ``jax`` extra; timings on the Benchmarks page).
     warn : bool, default True
         Emit :class:`ConvergenceWarning`, :class:`GridBoundaryWarning` or
         :class:`IdentifiabilityWarning` when the result is flagged.
     progress : callable, optional
         Called as ``progress(finished_starts, n_starts)`` after every round of the
-        Numba solver (the JAX backend solves in one call and reports once).
+        solver (either backend).
 
     Returns
     -------
