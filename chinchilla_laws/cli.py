@@ -35,12 +35,14 @@ from typing import IO, Any
 
 import numpy as np
 
+from .data_constrained import MUENNIGHOFF_2023, DataConstrainedFrontier, DataConstrainedLaw
 from .datasets import DEFAULT_BUDGETS, synthetic_curves, synthetic_sweep
 from .envelope import DUPLICATES, EnvelopeResult, envelope
 from .io import FIELDS, Runs, load_runs, save_runs
 from .isoflop import VERTEX_ESTIMATORS, IsoFLOPResult, isoflop_minima
 from .laws import PRESETS, ChinchillaLaw, Frontier
 from .logs import FORMATS, detect_format, read_logs
+from .overtraining import GADRE_2024, OverTrainingLaw
 from .parametric import ParametricFit, fit_parametric, random_starts
 from .powerlaw import PowerLaw
 
@@ -220,7 +222,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _frontier_rows(frontier: Frontier) -> list[dict[str, float]]:
-    return [
+    rows = [
         {
             "compute": float(c),
             "n_params": float(n),
@@ -232,11 +234,17 @@ def _frontier_rows(frontier: Frontier) -> list[dict[str, float]]:
             frontier.compute, frontier.n_params, frontier.n_tokens, frontier.loss, strict=True
         )
     ]
+    if isinstance(frontier, DataConstrainedFrontier):
+        for row, u, ep in zip(rows, frontier.unique_tokens, frontier.epochs, strict=True):
+            row["unique_tokens"] = float(u)
+            row["epochs"] = float(ep)
+    return rows
 
 
 def _frontier_table(rows: list[dict[str, float]]) -> str:
+    epochs = bool(rows) and "epochs" in rows[0]
     return _table(
-        ["C (FLOPs)", "N_opt", "D_opt", "D/N", "loss"],
+        ["C (FLOPs)", "N_opt", "D_opt", "D/N", "loss"] + (["epochs"] if epochs else []),
         [
             [
                 _g(r["compute"], 4),
@@ -245,16 +253,25 @@ def _frontier_table(rows: list[dict[str, float]]) -> str:
                 _g(r["tokens_per_param"], 4),
                 _g(r["loss"], 6),
             ]
+            + ([_g(r["epochs"], 4)] if epochs else [])
             for r in rows
         ],
     )
 
 
-def _law_line(law: ChinchillaLaw) -> str:
-    return (
+def _law_line(law: Any) -> str:
+    if isinstance(law, OverTrainingLaw):
+        return (
+            f"E={law.E:.10g}  A={law.A:.10g}  B={law.B:.10g}  eta={law.eta:.10g}  "
+            f"(M*={law.compute_optimal_tokens_per_param:.6g} tokens/param)"
+        )
+    line = (
         f"E={law.E:.10g}  A={law.A:.10g}  B={law.B:.10g}  alpha={law.alpha:.10g}  "
         f"beta={law.beta:.10g}  (a={law.a:.6f}, b={law.b:.6f})"
     )
+    if isinstance(law, DataConstrainedLaw):
+        line += f"  rd_star={law.rd_star:.10g}  rn_star={law.rn_star:.10g}"
+    return line
 
 
 def _power_law_dict(law: PowerLaw | None) -> dict[str, Any] | None:
@@ -644,7 +661,8 @@ def _build_parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="LAW",
-        help=f"a preset ({', '.join(PRESETS)}; default {DEFAULT_LAW}) or a JSON file with "
+        help="a preset (hoffmann2022, hoffmann2022-tex, besiroglu2024, muennighoff2023, "
+        f"gadre2024; default {DEFAULT_LAW}) or a JSON file with "
         "E, A, B, alpha, beta (e.g. the output of `fit --json`); repeatable",
     )
     p.add_argument(
@@ -653,6 +671,14 @@ def _build_parser() -> argparse.ArgumentParser:
         default=6.0,
         metavar="K",
         help="k in C = k N D (default 6)",
+    )
+    p.add_argument(
+        "--unique-tokens",
+        type=_positive_float,
+        default=None,
+        metavar="U",
+        help="unique tokens available: the optimum of a data-constrained law (--law "
+        "muennighoff2023) when data must repeat (with --flops)",
     )
     p.set_defaults(handler=_cmd_optimal)
 
@@ -1365,12 +1391,21 @@ def _cmd_envelope(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str
 _LAW_KEYS = ("E", "A", "B", "alpha", "beta")
 
 
-def _load_law(spec: str) -> ChinchillaLaw:
-    if spec in PRESETS:
-        return PRESETS[spec]
+CLI_LAWS: dict[str, Any] = {
+    **PRESETS,
+    "muennighoff2023": MUENNIGHOFF_2023,
+    "gadre2024": GADRE_2024,
+}
+"""Laws `--law` accepts by name: the Chinchilla presets, the data-constrained law of
+Muennighoff et al. (2023) and the over-training law of Gadre et al. (2024)."""
+
+
+def _load_law(spec: str) -> Any:
+    if spec in CLI_LAWS:
+        return CLI_LAWS[spec]
     if not os.path.isfile(spec):
         raise UserError(
-            f"`--law` must be a preset ({', '.join(PRESETS)}) or a JSON file with "
+            f"`--law` must be a preset ({', '.join(CLI_LAWS)}) or a JSON file with "
             f"{', '.join(_LAW_KEYS)}; got {spec!r}."
         )
     try:
@@ -1382,49 +1417,75 @@ def _load_law(spec: str) -> ChinchillaLaw:
     for key in ("fit", "law"):
         if isinstance(data, dict) and isinstance(data.get(key), dict):
             data = data[key]
-    if not isinstance(data, dict) or any(k not in data for k in _LAW_KEYS):
-        raise UserError(
-            f"`--law` file {spec!r} must hold an object with keys {', '.join(_LAW_KEYS)}."
-        )
+    # the keys decide the law: eta -> over-training, rd_star/rn_star -> data-constrained
+    keys: tuple[str, ...] = _LAW_KEYS
+    make: Any = ChinchillaLaw
+    if isinstance(data, dict) and "eta" in data and "alpha" not in data:
+        keys, make = OverTrainingLaw.PARAM_NAMES, OverTrainingLaw
+    elif isinstance(data, dict) and "rd_star" in data:
+        keys, make = DataConstrainedLaw.PARAM_NAMES, DataConstrainedLaw
+    if not isinstance(data, dict) or any(k not in data for k in keys):
+        raise UserError(f"`--law` file {spec!r} must hold an object with keys {', '.join(keys)}.")
     values = {}
-    for k in _LAW_KEYS:
+    for k in keys:
         v = data[k]
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise UserError(f"`--law` file {spec!r}: `{k}` must be a number; got {v!r}.")
         values[k] = float(v)
     raw_name = data.get("name")
     name = raw_name if isinstance(raw_name, str) and raw_name else spec
-    return ChinchillaLaw(**values, name=name)
+    try:
+        return make(**values, name=name)
+    except ValueError as exc:
+        raise UserError(f"`--law` file {spec!r}: {exc}") from None
 
 
 def _cmd_optimal(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
     laws = [_load_law(s) for s in (args.law or [DEFAULT_LAW])]
     k = args.flops_per_param_token
+    u = args.unique_tokens
     if args.flops:
         given, values = "flops", args.flops
     elif args.params:
         given, values = "params", args.params
     else:
         given, values = "tokens", args.tokens
+    if u is not None:
+        if given != "flops":
+            raise UserError("`--unique-tokens` needs budgets (--flops), not --params/--tokens.")
+        bad = [law.name for law in laws if not isinstance(law, DataConstrainedLaw)]
+        if bad:
+            raise UserError(
+                "`--unique-tokens` needs a data-constrained law (--law muennighoff2023 or a "
+                f"JSON file with rd_star and rn_star); got {', '.join(bad)}."
+            )
     payload: Payload = {
         "command": "optimal",
         "given": given,
         "flops_per_param_token": k,
+        "unique_tokens": u,
         "laws": [],
     }
     lines: list[str] = []
     for law in laws:
+        frontier: Frontier
         if given == "flops":
-            frontier = law.optimal(values, flops_per_param_token=k)
-        elif given == "params":
-            frontier = law.optimal_for_params(values, flops_per_param_token=k)
+            if isinstance(law, DataConstrainedLaw):
+                frontier = law.optimal(values, unique_tokens=u, flops_per_param_token=k)
+            else:
+                frontier = law.optimal(values, flops_per_param_token=k)
         else:
-            frontier = law.optimal_for_tokens(values, flops_per_param_token=k)
+            # the sizes and token counts of the unconstrained frontier
+            chin = law if isinstance(law, ChinchillaLaw) else law.chinchilla
+            if given == "params":
+                frontier = chin.optimal_for_params(values, flops_per_param_token=k)
+            else:
+                frontier = chin.optimal_for_tokens(values, flops_per_param_token=k)
         rows = _frontier_rows(frontier)
         payload["laws"].append({"law": law.as_dict(), "frontier": rows})
         lines.append(f"{law.name or 'law'}: {_law_line(law)}")
         lines.append(_frontier_table(rows))
-    lines.append(f"(C = {k:g} N D)")
+    lines.append(f"(C = {k:g} N D" + (f"; U = {u:g} unique tokens)" if u is not None else ")"))
     return payload, "\n".join(lines)
 
 

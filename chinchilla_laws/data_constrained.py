@@ -261,6 +261,11 @@ class DataConstrainedLaw:
         )
 
     @property
+    def params(self) -> dict[str, float]:
+        """The law's parameters by name (``E, A, B, alpha, beta, rd_star, rn_star``)."""
+        return {k: float(getattr(self, k)) for k in self.PARAM_NAMES}
+
+    @property
     def chinchilla(self) -> ChinchillaLaw:
         """The Chinchilla law ``E + A/N^alpha + B/D^beta`` this law reduces to."""
         return ChinchillaLaw(

@@ -140,6 +140,11 @@ class OverTrainingLaw:
         return np.array([math.log(self.A), math.log(self.B), math.log(self.E), self.eta])
 
     @property
+    def params(self) -> dict[str, float]:
+        """The law's parameters by name (``E, A, B, eta``)."""
+        return {"E": self.E, "A": self.A, "B": self.B, "eta": self.eta}
+
+    @property
     def chinchilla(self) -> ChinchillaLaw:
         """The same law as a :class:`ChinchillaLaw` (``alpha = beta = eta``)."""
         return ChinchillaLaw(

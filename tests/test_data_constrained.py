@@ -168,6 +168,7 @@ def test_theta_round_trip_and_repr() -> None:
     assert "rd_star=15.387756" in repr(M23)
     assert M23.with_name("y").name == "y"
     assert M23.as_dict()["rn_star"] == 5.309743
+    assert M23.params == {k: getattr(M23, k) for k in cl.DataConstrainedLaw.PARAM_NAMES}
     assert M23.a == pytest.approx(0.5) and M23.b == pytest.approx(0.5)
 
 

@@ -110,6 +110,7 @@ def test_theta_round_trip_and_chinchilla_view() -> None:
     assert ch.alpha == ch.beta == G24.eta
     assert pytest.approx(G24.B * 6 ** (-G24.eta / 2), rel=1e-15) == ch.B
     assert "eta=0.272851" in repr(G24) and G24.with_name("z").name == "z"
+    assert G24.params == {"E": 1.83665, "A": 166.211, "B": 366.687, "eta": 0.272851}
 
 
 # ----------------------------------------------------------------------- kernel

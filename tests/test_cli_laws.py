@@ -1,0 +1,93 @@
+"""Command line: the data-constrained and over-training laws."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import chinchilla_laws as cl
+from chinchilla_laws.cli import main
+
+
+def run_json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, Any]:
+    code = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out: dict[str, Any] = json.loads(captured.out)
+    return out
+
+
+def test_optimal_under_a_unique_token_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["optimal", "--flops", "1e20", "1e22", "--law", "muennighoff2023"]
+    out = run_json(capsys, [*argv, "--unique-tokens", "25e9"])
+    rows = out["laws"][0]["frontier"]
+    f = cl.MUENNIGHOFF_2023.optimal([1e20, 1e22], unique_tokens=25e9)
+    # the library's numbers, unrounded: 7.03e9 params, 9.49 epochs at 1e22
+    assert [r["n_params"] for r in rows] == f.n_params.tolist()
+    assert [r["epochs"] for r in rows] == f.epochs.tolist()
+    assert rows[1]["n_params"] == pytest.approx(7.02e9, rel=0.01)
+    assert out["unique_tokens"] == 25e9
+    assert out["laws"][0]["law"]["rd_star"] == 15.387756
+    code = main([*argv, "--unique-tokens", "25e9"])
+    text = capsys.readouterr().out
+    assert code == 0 and "epochs" in text and "U = 2.5e+10 unique tokens" in text
+
+
+def test_optimal_of_the_overtraining_law(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, ["optimal", "--flops", "1e22", "--law", "gadre2024"])
+    row = out["laws"][0]["frontier"][0]
+    assert row["tokens_per_param"] == pytest.approx(
+        cl.GADRE_2024.compute_optimal_tokens_per_param, rel=1e-12
+    )
+    assert main(["optimal", "--flops", "1e22", "--law", "gadre2024"]) == 0
+    assert "M*=7.41909" in capsys.readouterr().out
+    # --params asks for the unconstrained frontier of the same law
+    out = run_json(capsys, ["optimal", "--params", "1e9", "--law", "gadre2024"])
+    assert out["laws"][0]["frontier"][0]["tokens_per_param"] == pytest.approx(7.4190922, rel=1e-6)
+
+
+def test_laws_from_json_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dc = tmp_path / "dc.json"
+    dc.write_text(json.dumps({**cl.MUENNIGHOFF_2023.params, "name": "mine"}))
+    out = run_json(
+        capsys, ["optimal", "--flops", "1e22", "--law", str(dc), "--unique-tokens", "25e9"]
+    )
+    assert out["laws"][0]["frontier"][0]["n_params"] == float(
+        cl.MUENNIGHOFF_2023.optimal(1e22, unique_tokens=25e9).n_params[0]
+    )
+    ot = tmp_path / "ot.json"
+    ot.write_text(json.dumps({"law": cl.GADRE_2024.as_dict()}))
+    out = run_json(capsys, ["optimal", "--flops", "1e22", "--law", str(ot)])
+    assert out["laws"][0]["law"]["eta"] == cl.GADRE_2024.eta
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--flops", "1e22", "--unique-tokens", "1e9"], "needs a data-constrained law"),
+        (
+            ["--params", "1e9", "--law", "muennighoff2023", "--unique-tokens", "1e9"],
+            "needs budgets",
+        ),
+        (["--flops", "1e22", "--law", "muennighoff2023", "--unique-tokens", "0"], "unique-tokens"),
+        (["--flops", "1e22", "--law", "gadre2025"], "must be a preset"),
+    ],
+)
+def test_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = 2
+    try:
+        code = main(["optimal", *argv])
+    except SystemExit as exc:  # argparse errors
+        code = int(exc.code or 0)
+    assert code != 0
+    assert message in capsys.readouterr().err
+
+
+def test_bad_law_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**cl.MUENNIGHOFF_2023.params, "rd_star": -1.0}))
+    assert main(["optimal", "--flops", "1e22", "--law", str(bad)]) != 0
+    assert "`rd_star` must be a finite positive" in capsys.readouterr().err
