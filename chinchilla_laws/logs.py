@@ -37,6 +37,7 @@ that has ``loss`` itself uses it even when other losses are logged too (``eval_l
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import math
@@ -529,12 +530,11 @@ def _common(
 
 # ---------------------------------------------------------------------- W&B CSV
 _WIDE = re.compile(r"^(.*\S)\s+-\s+(\S.*)$")
+_FIRST_LINE = re.compile(r"^[^\S\n]*\S.*$", re.M)
 
 
-def _csv_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+def _csv_table(text: str, label: str) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, rows and their line numbers; blank lines are skipped."""
-    text = _read_text(path)
-    label = f"file {str(path)!r}"
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -574,6 +574,36 @@ def _csv_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
 
 def _is_wide(header: Sequence[str]) -> bool:
     return any(_WIDE.match(h) for h in header[1:])
+
+
+def _numbers_fast(text: str, n_columns: int, indices: list[int]) -> FloatArray | None:
+    """Columns ``indices`` of an all-numeric CSV body with numpy's C reader (None: not so).
+
+    Empty cells become NaN. Any irregularity (quotes, CRLF, ragged rows, text cells)
+    returns None, and the caller's csv-module path reports it with its line.
+    """
+    head, _, body = text.partition("\n")
+    body = body.rstrip("\n")
+    if not head.strip() or not body or '"' in body or "\r" in body or "\n\n" in body:
+        return None
+    if n_columns > 1 and (",," in body or "\n," in body or ",\n" in body or body[0] == ","):
+        # fill empty cells: ",," twice (they overlap), and at both ends of lines
+        body = body.replace(",,", ",nan,").replace(",,", ",nan,")
+        body = body.replace("\n,", "\nnan,").replace(",\n", ",nan\n")
+        body = ("nan" if body.startswith(",") else "") + body
+    if body.endswith(","):
+        body += "nan"
+    try:
+        out = np.loadtxt(
+            io.StringIO(body), delimiter=",", usecols=indices, dtype=np.float64, ndmin=2
+        )
+    except ValueError:
+        return None
+    if out.shape != (body.count("\n") + 1, len(indices)):  # pragma: no cover - defensive
+        return None
+    if not all(line.count(",") == n_columns - 1 for line in body.split("\n", 3)[:3]):
+        return None
+    return out
 
 
 def read_wandb_csv(
@@ -646,14 +676,33 @@ def read_wandb_csv(
     if layout not in ("auto", "long", "wide"):
         raise ValueError(f"`layout` must be 'auto', 'long' or 'wide'; got {layout!r}.")
     p = _path(path)
-    header, rows, lines = _csv_table(p)
     label = f"file {str(p)!r}"
+    text = _read_text(p)
+    first = _FIRST_LINE.search(text)
+    head = [c.strip() for c in next(csv.reader([first.group(0)]), [])] if first else []
+    wide = _is_wide(head) if layout == "auto" else layout == "wide"
+    table: list[Any] = []
+
+    def load_table() -> tuple[list[str], list[list[str]], list[int]]:
+        if not table:
+            table.append(_csv_table(text, label))
+        return table[0]  # type: ignore[no-any-return]
 
     def row_at(pos: int) -> str:
-        return f"line {lines[pos]}"
+        return f"line {load_table()[2][pos]}"
 
-    wide = _is_wide(header) if layout == "auto" else layout == "wide"
+    def columns_of(indices: list[int]) -> FloatArray:
+        fast = _numbers_fast(text, len(head), indices)
+        if fast is not None:
+            return fast
+        _, rows, _ = load_table()
+        by_column = list(zip(*rows, strict=True))
+        return np.column_stack(
+            [_floats(by_column[i], head[i], label, row_at) for i in indices]
+        ).reshape(len(rows), len(indices))
+
     if not wide:
+        header, rows, _ = load_table()
         logs, used = _table_logs(
             header,
             lambda i: [row[i] for row in rows],
@@ -666,7 +715,9 @@ def read_wandb_csv(
             where=row_at,
         )
     else:
-        logs, used = _wide_logs(header, rows, label, explicit, wanted, row_at)
+        if not head:
+            load_table()  # raises: the file is empty
+        logs, used = _wide_logs(head, columns_of, label, explicit, wanted)
     return _assemble(
         logs,
         used,
@@ -681,11 +732,10 @@ def read_wandb_csv(
 
 def _wide_logs(
     header: list[str],
-    rows: list[list[str]],
+    columns_of: Callable[[list[int]], FloatArray],
     label: str,
     explicit: Mapping[str, str],
     wanted: Mapping[str, str],
-    row_at: Callable[[int], str],
 ) -> tuple[list[_Log], dict[str, str]]:
     plain = [h for h in header if not _WIDE.match(h)]
     step_name = _find(plain, "step", explicit, label, "column")
@@ -731,33 +781,29 @@ def _wide_logs(
             used[fld] = name
     if "loss" not in used:
         raise ValueError(_no_loss(label, "metric", metrics))
-    steps_i = header.index(step_name)
-    by_column = list(zip(*rows, strict=True))
-
-    def values_of(i: int) -> FloatArray:
-        return _floats(by_column[i], header[i], label, row_at)
-
-    step = values_of(steps_i)
-    logs: list[_Log] = []
+    keys = [k for k in dict.fromkeys([used["loss"], used.get("n_tokens"), used.get("n_params")])]
+    keys += [k for k in wanted if k not in keys]
+    needed: dict[int, int] = {header.index(step_name): 0}
     for run, cols in runs.items():
-        if used["loss"] not in cols:
-            raise ValueError(
-                f"{label} (W&B wide layout): run {run!r} has no {used['loss']!r} column "
-                f"({run + ' - ' + used['loss']!r}); its metrics are {sorted(cols)}."
-            )
-        vals: dict[str, FloatArray] = {step_name: step}
-        for key in {used.get("loss"), used.get("n_tokens"), used.get("n_params"), *wanted}:
+        for key in keys:
             if key is None:
                 continue
-            if key not in cols:
-                if key == used.get("loss") or key in wanted:
-                    raise ValueError(
-                        f"{label} (W&B wide layout): run {run!r} has no column "
-                        f"{run + ' - ' + key!r}; its metrics are {sorted(cols)}."
-                    )
-                vals[key] = np.full(len(rows), np.nan)
+            if key in cols:
+                needed.setdefault(cols[key], len(needed))
+            elif key == used["loss"] or key in wanted:
+                raise ValueError(
+                    f"{label} (W&B wide layout): run {run!r} has no {key!r} column "
+                    f"({run + ' - ' + key!r}); its metrics are {sorted(cols)}."
+                )
+    table = columns_of(list(needed))
+    step = table[:, 0]
+    logs: list[_Log] = []
+    for run, cols in runs.items():
+        vals: dict[str, FloatArray] = {step_name: step}
+        for key in keys:
+            if key is None:
                 continue
-            vals[key] = values_of(cols[key])
+            vals[key] = table[:, needed[cols[key]]] if key in cols else np.full(len(step), np.nan)
         logs.append(_Log(name=run, label=label, values=vals))
     used["run_id"] = "column names"
     return logs, used

@@ -11,6 +11,7 @@ import io
 import json
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -598,3 +599,53 @@ def test_step_column_round_trips_through_save_runs(tmp_path: Path) -> None:
     bad.write_text("N,D,loss,step\n1e8,1e9,3.0,-1\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"`step` must be a non-negative"):
         load_runs(bad)
+
+
+# ---------------------------------------------------------------------- fast paths = slow paths
+def test_wide_csv_fast_and_csv_module_paths_agree(tmp_path: Path) -> None:
+    path = write_wide(tmp_path / "export.csv")
+    crlf = tmp_path / "crlf.csv"  # CRLF line ends take the csv-module path
+    crlf.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    specs: dict[str, Any] = {"n_params": N_PARAMS, "tokens_per_step": TPS}
+    fast, slow = read_wandb_csv(path, **specs), read_wandb_csv(crlf, **specs)
+    assert by_run(fast) == by_run(slow) == expected()
+    assert fast.skipped == slow.skipped
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Step,a - loss\n10,3.0\n20,n/a\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.csv', line 3, 'a - loss': expected a number"):
+        read_wandb_csv(bad, n_params=1.0, tokens_per_step=1.0)
+
+
+def test_jsonl_with_and_without_orjson_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "h.jsonl")
+    specs: dict[str, Any] = {"n_params": N_PARAMS, "tokens_per_step": TPS}
+    first = read_jsonl(path, **specs)
+    monkeypatch.setitem(sys.modules, "orjson", None)  # the standard library's json
+    second = read_jsonl(path, **specs)
+    assert by_run(first) == by_run(second) == expected()
+    gappy = tmp_path / "gaps.jsonl"  # blank lines: parsed line by line, numbered as in the file
+    gappy.write_text(path.read_text().replace("\n", "\n\n", 3), encoding="utf-8")
+    assert by_run(read_jsonl(gappy, **specs)) == expected()
+    gappy.write_text('{"step": 1, "loss": 3}\n\n{"step": 2, "loss": }\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"gaps.jsonl', line 3: not valid JSON"):
+        read_jsonl(gappy, **specs)
+
+
+def test_tensorboard_simple_values_as_pytorch_writes_them(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard", reason="the `tensorboard` extra is not installed")
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    for name, (steps, _, loss) in CURVES.items():
+        writer = EventFileWriter(str(tmp_path / "tb" / name))
+        for s, lo in zip(steps, loss, strict=True):
+            value = summary_pb2.Summary.Value(tag="Loss/train", simple_value=float(lo))
+            event = event_pb2.Event(step=int(s), summary=summary_pb2.Summary(value=[value]))
+            writer.add_event(event)
+        writer.close()
+    runs = read_tensorboard(
+        tmp_path / "tb", columns={"loss": "Loss/train"}, n_params=N_PARAMS, tokens_per_step=TPS
+    )
+    assert by_run(runs) == expected()
