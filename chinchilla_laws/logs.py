@@ -453,10 +453,8 @@ def _assemble(
         columns["step"] = used["step"]
     steps = np.concatenate(parts["step"])
     ends = np.repeat(np.asarray(run_end), counts)
-    if np.isnan(ends).all():
+    if np.isnan(ends).any():  # only the Trainer's max_steps can be missing for some runs
         ends_out = None
-    elif np.isnan(ends).any():
-        raise ValueError(f"{source}: `schedule_end` is known for some runs but not for others.")
     else:
         ends_out = ends
         columns["schedule_end"] = (

@@ -649,3 +649,200 @@ def test_tensorboard_simple_values_as_pytorch_writes_them(tmp_path: Path) -> Non
         tmp_path / "tb", columns={"loss": "Loss/train"}, n_params=N_PARAMS, tokens_per_step=TPS
     )
     assert by_run(runs) == expected()
+
+
+def test_trainer_state_numbers_from_the_state_file(tmp_path: Path) -> None:
+    root = write_trainer_states(tmp_path / "runs")
+    for name in SPEC:
+        path = root / name / f"checkpoint-{int(CURVES[name][0][-1])}" / "trainer_state.json"
+        state = json.loads(path.read_text())
+        state["tokens_per_step"] = TPS[name]  # a top-level key, not a log_history key
+        path.write_text(json.dumps(state), encoding="utf-8")
+    runs = read_trainer_state(root, n_params=N_PARAMS, tokens_per_step="tokens_per_step")
+    assert by_run(runs) == expected()
+    msg = r"`n_params` names key 'n_layers', which file .*base-120M-bs16384.* does not have"
+    with pytest.raises(ValueError, match=msg):
+        read_trainer_state(root, n_params="n_layers", tokens_per_step="tokens_per_step")
+
+
+# ---------------------------------------------------------------------- details round trips miss
+def test_numbers_fast_reads_blank_cells_as_nan_and_declines_irregular_files() -> None:
+    from chinchilla_laws.logs import _numbers_fast
+
+    text = "Step,a - loss,b - loss\n1,,2.5\n2,3.5,\n,4.5,5.5\n"
+    out = _numbers_fast(text, 3, [0, 1, 2])
+    assert out is not None
+    np.testing.assert_array_equal(
+        out, [[1.0, math.nan, 2.5], [2.0, 3.5, math.nan], [math.nan, 4.5, 5.5]]
+    )
+    only = _numbers_fast("Step,a - loss,b - loss\n1,,\n2,,\n", 3, [0, 2])
+    assert only is not None and only.shape == (2, 2) and np.isnan(only[:, 1]).all()
+    assert _numbers_fast("Step,a - loss\n1,2\n2,3\n\n", 2, [1]) is not None  # a final newline
+    for irregular in (
+        'Step,a - loss\n1,"2"\n',  # quotes
+        "Step,a - loss\r\n1,2\r\n",  # CRLF
+        "Step,a - loss\n1,2\n\n2,3\n",  # a blank line inside
+        "Step,a - loss\n1,2,3\n",  # more fields than the header
+        "Step,a - loss\n1,x\n",  # text
+        "Step,a - loss\n",  # no rows
+    ):
+        assert _numbers_fast(irregular, 2, [0, 1]) is None, irregular
+
+
+def test_wide_companion_columns_and_forced_layouts(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Step,a - loss,b - loss__MAX\n10,3.0,2.9\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"run 'b' has the column 'b - loss__MAX' but not"):
+        read_wandb_csv(path, n_params=1e8, tokens_per_step=10)
+    wide_looking = tmp_path / "long.csv"  # a long table whose metric name has " - " in it
+    wide_looking.write_text("run,step,loss,eval - loss\nr,1,3.0,3.1\nr,2,2.9,3.0\n", "utf-8")
+    runs = read_wandb_csv(wide_looking, layout="long", n_params=1e8, tokens_per_step=10)
+    assert runs.loss.tolist() == [3.0, 2.9] and runs.columns["run_id"] == "run"
+    with pytest.raises(ValueError, match=r"`layout` must be 'auto', 'long' or 'wide'"):
+        read_wandb_csv(path, layout="tall", n_params=1e8)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="column 'run' is not '<run name> - <metric>'"):
+        read_wandb_csv(wide_looking, layout="wide", n_params=1e8, tokens_per_step=10)
+    no_step = tmp_path / "nostep.csv"
+    no_step.write_text("Time,a - loss\n10,3.0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"\(W&B wide layout\) has no step column"):
+        read_wandb_csv(no_step, n_params=1e8, tokens_per_step=10)
+
+
+def test_long_csv_through_the_csv_module(tmp_path: Path) -> None:
+    # quoted run names with commas, a blank line and a whitespace-only line
+    path = tmp_path / "history.csv"
+    path.write_text(
+        'Name,_step,loss\n"a, 70M",1,3.0\n\n"a, 70M",2,2.9\n   \n" b ",1,3.5\nb,2,3.4\n',
+        encoding="utf-8",
+    )
+    runs = read_wandb_csv(path, n_params=1e8, tokens_per_step=10)
+    assert by_run(runs) == {
+        "a, 70M": ([1.0, 2.0], [10.0, 20.0], [3.0, 2.9], [1e8]),
+        "b": ([1.0, 2.0], [10.0, 20.0], [3.5, 3.4], [1e8]),  # " b " and "b" are one run
+    }
+    assert runs.source == str(path)
+    path.write_text('Name,_step,loss\n"a",1,3.0\n"a",2\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"history.csv', line 3: expected 3 fields"):
+        read_wandb_csv(path, n_params=1e8, tokens_per_step=10)
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match="is empty: no header row"):
+        read_wandb_csv(path, n_params=1e8, tokens_per_step=10)
+    path.write_text("Name,_step,loss\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="has a header but no data rows"):
+        read_wandb_csv(path, n_params=1e8, tokens_per_step=10)
+
+
+def test_run_names_in_a_run_column(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text(
+        '{"run": "a", "step": 1, "loss": 3.0}\n{"step": 2, "note": "no run, no loss"}\n'
+        '{"run": "a", "step": 2, "loss": 2.9}\n',
+        encoding="utf-8",
+    )
+    runs = read_jsonl(path, n_params=1e8, tokens_per_step=10)
+    assert runs.run_id is not None and runs.run_id.tolist() == ["a", "a"]
+    path.write_text('{"run": "a", "step": 1, "loss": 3.0}\n{"step": 2, "loss": 2.9}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"h.jsonl', line 2: no run name in 'run' on a row"):
+        read_jsonl(path, n_params=1e8, tokens_per_step=10)
+    path.write_text('{"run": ["a"], "step": 1, "loss": 3.0}\n', encoding="utf-8")
+    with pytest.raises(
+        ValueError, match=r"run names in 'run' must be text or numbers; got \['a'\]"
+    ):
+        read_jsonl(path, n_params=1e8, tokens_per_step=10)
+    path.write_text('{"step": 1, "acc": 0.5}\n', encoding="utf-8")
+    with pytest.raises(
+        ValueError, match=r"h.jsonl' has no loss key .* its keys are \['step', 'acc'\]"
+    ):
+        read_jsonl(path, n_params=1e8, tokens_per_step=10)
+    path.write_text('{"step": 1, "loss": 3.0}, {"step": 2, "loss": 2.9}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"h.jsonl', line 1: not valid JSON"):
+        read_jsonl(path, n_params=1e8, tokens_per_step=10)
+
+
+def test_schedule_end_source_and_compute_in_every_reader(tmp_path: Path) -> None:
+    ends = {name: float(CURVES[name][1][-1]) for name in SPEC}
+    paths: dict[str, Path] = {
+        "wandb": write_wide(tmp_path / "export.csv"),
+        "jsonl": write_jsonl(tmp_path / "h.jsonl"),
+        "trainer_state": write_trainer_states(tmp_path / "hf"),
+    }
+    for fmt, path in paths.items():
+        runs = read_logs(
+            path,
+            format=fmt,
+            n_params=N_PARAMS,
+            tokens_per_step=TPS,
+            schedule_end=ends,
+            flops_per_param_token=6.0 if fmt != "jsonl" else 8.0,
+        )
+        assert runs.source == str(path)
+        assert runs.schedule_end is not None and runs.run_id is not None
+        assert [ends[r] for r in runs.run_id.tolist()] == runs.schedule_end.tolist()
+        assert runs.columns["schedule_end"] == "mapping by run"
+        k = 6.0 if fmt != "jsonl" else 8.0
+        np.testing.assert_array_equal(runs.compute, k * runs.n_params * runs.n_tokens)
+        assert runs.flops_per_param_token == k
+    default = read_jsonl(paths["jsonl"], n_params=N_PARAMS, tokens_per_step=TPS)
+    np.testing.assert_array_equal(default.compute, 6.0 * default.n_params * default.n_tokens)
+    assert default.schedule_end is None
+    # the Trainer's max_steps gives the schedule's end only when every run has it
+    state_file = paths["trainer_state"] / "tiny-20M-bs4096" / "checkpoint-250"
+    state_file /= "trainer_state.json"
+    state = json.loads(state_file.read_text())
+    del state["max_steps"]
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    partial = read_trainer_state(paths["trainer_state"], n_params=N_PARAMS, tokens_per_step=TPS)
+    assert partial.schedule_end is None and "schedule_end" not in partial.columns
+
+
+def test_folders_of_logs(tmp_path: Path) -> None:
+    root = write_trainer_states(tmp_path / "hf")
+    (root / ".cache").mkdir()  # hidden folders are not runs
+    runs = read_trainer_state(root, n_params=N_PARAMS, tokens_per_step=TPS)
+    assert runs.columns["run_id"] == "folder name" and runs.n_runs == 3
+    with pytest.raises(ValueError, match="`columns` cannot name `run_id` here"):
+        read_trainer_state(root, columns={"run_id": "x"}, n_params=1.0, tokens_per_step=1.0)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match=r"has no trainer_state\.json and no run folders"):
+        read_trainer_state(empty, n_params=1.0, tokens_per_step=1.0)
+    with pytest.raises(ValueError, match=r"is a folder without \.jsonl or \.ndjson files"):
+        read_jsonl(empty, n_params=1.0, tokens_per_step=1.0)
+    folder = write_jsonl_folder(tmp_path / "logs")
+    first = sorted(folder.iterdir())[0]
+    first.rename(first.with_suffix(".ndjson"))
+    (folder / "notes.txt").write_text("not a log", encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    runs = read_jsonl(
+        folder,
+        n_params=N_PARAMS,
+        tokens_per_step=TPS,
+        progress=lambda d, t: calls.append((d, t)),
+    )
+    assert by_run(runs) == expected(sorted(SPEC))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    for stem in ("a", "b"):
+        (twice / f"{stem}.jsonl").write_text('{"run": "r", "step": 1, "loss": 3}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"run 'r' appears twice: in file .*a.jsonl' and in"):
+        read_jsonl(twice, n_params=1.0, tokens_per_step=1.0)
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    (mixed / "a.jsonl").write_text('{"step": 1, "loss": 3}\n', "utf-8")
+    (mixed / "b.jsonl").write_text('{"step": 1, "val_loss": 3}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"b.jsonl' names `loss` 'val_loss' where the files"):
+        read_jsonl(mixed, n_params=1.0, tokens_per_step=1.0)
+
+
+def test_latest_checkpoint_is_read(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    for step in (5, 40, 300):  # numeric order, not text order ("300" < "40" as text)
+        folder = run / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        history = [{"step": s, "loss": 3.0} for s in range(1, step + 1, max(1, step // 5))]
+        state = {"log_history": history, "max_steps": 300}
+        (folder / "trainer_state.json").write_text(json.dumps(state), encoding="utf-8")
+    runs = read_trainer_state(run, n_params=1e8, tokens_per_step=2.0)
+    assert runs.step is not None and runs.step.max() == 241.0
+    assert runs.schedule_end is not None and set(runs.schedule_end.tolist()) == {600.0}

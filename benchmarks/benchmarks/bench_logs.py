@@ -83,3 +83,40 @@ class ReadLogs:
 
     def peakmem_wandb_wide_csv(self, paths: dict[str, str]) -> None:
         read_wandb_csv(paths["wide"], n_params=PATTERN_N, tokens_per_step=PATTERN_TPS)
+
+
+def main() -> None:
+    """Best-of-3 wall and CPU times of each reader (``python bench_logs.py``)."""
+    import sys
+    import tempfile
+    import time
+
+    def best(fn: object) -> tuple[float, float]:
+        walls, cpus = [], []
+        for _ in range(3):
+            t, c = time.perf_counter(), time.process_time()
+            fn()  # type: ignore[operator]
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        return min(walls), min(cpus)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wide = write_wide(Path(tmp) / "wide.csv")
+        lines = write_jsonl(Path(tmp) / "runs.jsonl")
+        specs = {"n_params": PATTERN_N, "tokens_per_step": PATTERN_TPS}
+        rows = [("W&B wide CSV", best(lambda: read_wandb_csv(wide, **specs)))]
+        try:
+            import orjson  # noqa: F401
+
+            rows.append(("JSON Lines, orjson", best(lambda: read_jsonl(lines, **specs))))
+        except ImportError:
+            pass
+        sys.modules["orjson"] = None  # type: ignore[assignment]
+        rows.append(("JSON Lines, json", best(lambda: read_jsonl(lines, **specs))))
+    print(f"reading {N_RUNS} runs x {N_STEPS} steps (best of 3)")
+    for name, (wall, cpu) in rows:
+        print(f"  {name:20s} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
