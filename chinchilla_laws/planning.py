@@ -13,6 +13,7 @@ Compute follows ``C = 6 N D`` (``flops_per_param_token``) and an inference token
 
 from __future__ import annotations
 
+import enum
 import math
 import numbers
 import warnings
@@ -35,18 +36,24 @@ from ._validation import (
 from .isoflop import VERTEX_ESTIMATORS, vertex_estimates
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier
 from .overtraining import OverTrainingLaw
+from .warnings import ConvergenceWarning, IdentifiabilityWarning
 
 if TYPE_CHECKING:
     from .parametric import ParametricFit
 
 __all__ = [
     "Backtest",
+    "ComputeMultiplier",
     "EstimatorForecast",
     "InferenceOptimal",
     "IsoFLOPDesign",
     "IsoFLOPPlan",
+    "MultiplierStatus",
     "RollingBacktest",
+    "SaturatingLaw",
     "backtest",
+    "compute_equivalent_speedup",
+    "compute_multiplier",
     "design_isoflop",
     "design_isoflop_for_se",
     "inference_optimal",
@@ -1515,4 +1522,381 @@ def design_isoflop_for_se(
         candidate_n_sizes=np.array(ns_list, dtype=np.int64),
         candidate_a_se_linear=se,
         candidate_total_compute=cost,
+    )
+
+
+# ---------------------------------------------------------------------- compute-equivalent speedup
+def compute_equivalent_speedup(
+    law: Any, loss_worse: ArrayLike, loss_better: ArrayLike
+) -> FloatArray:
+    r"""How much compute a loss improvement is worth under ``L(C) = E + A C^{-alpha}``.
+
+    The factor by which a run reaching ``loss_worse`` would need more compute to reach
+    ``loss_better`` on the same curve:
+
+    .. math::
+
+        s = \left(\frac{L_{worse} - E}{L_{better} - E}\right)^{1/\alpha}.
+
+    Parameters
+    ----------
+    law : object with float attributes ``E`` and ``alpha``
+        A saturating loss-versus-compute law, e.g. :attr:`ComputeMultiplier.law`.
+    loss_worse, loss_better : float or array_like
+        Losses above ``law.E`` (broadcast together).
+
+    Returns
+    -------
+    ndarray
+        The speedups (above 1 when ``loss_better < loss_worse``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> law = SimpleNamespace(E=1.7, A=1e3, alpha=0.15)
+    >>> print(f"{compute_equivalent_speedup(law, 2.3, 2.2)[0]:.4f}")
+    3.3719
+    """
+    e, alpha = _saturating_params(law)
+    worse = np.atleast_1d(as_positive_array(loss_worse, "loss_worse"))
+    better = np.atleast_1d(as_positive_array(loss_better, "loss_better"))
+    for name, arr in (("loss_worse", worse), ("loss_better", better)):
+        if not np.all(arr > e):
+            raise ValueError(
+                f"`{name}` must exceed the law's irreducible loss E = {e!r}; got "
+                f"{float(arr[~(arr > e)][0])!r}."
+            )
+    try:
+        out: FloatArray = np.exp((np.log(worse - e) - np.log(better - e)) / alpha)
+    except ValueError:
+        raise ValueError(
+            f"`loss_worse` and `loss_better` must broadcast together; got shapes "
+            f"{worse.shape} and {better.shape}."
+        ) from None
+    return out
+
+
+def _saturating_params(law: Any) -> tuple[float, float]:
+    try:
+        e, alpha = float(law.E), float(law.alpha)
+    except (AttributeError, TypeError, ValueError):
+        raise TypeError(
+            "`law` must be a saturating law with float attributes `E` and `alpha` "
+            f"(L(C) = E + A C^-alpha); got {_describe(law)}."
+        ) from None
+    if not (math.isfinite(e) and math.isfinite(alpha) and e >= 0 and alpha > 0):
+        raise ValueError(f"`law` must have E >= 0 and alpha > 0; got E={e!r}, alpha={alpha!r}.")
+    return e, alpha
+
+
+@dataclass(frozen=True, slots=True)
+class SaturatingLaw:
+    r"""``L(C) = E + A C^{-alpha}``, the loss of a training recipe against its compute.
+
+    Parameters
+    ----------
+    E, A, alpha : float
+        Irreducible loss, scale and exponent (positive).
+    """
+
+    E: float
+    A: float
+    alpha: float
+
+    def loss(self, compute: ArrayLike) -> FloatArray:
+        """``E + A * C**-alpha`` at ``compute`` (FLOPs)."""
+        c = as_positive_array(compute, "compute")
+        out: FloatArray = np.asarray(self.E + self.A * np.power(c, -self.alpha))
+        return out
+
+
+class MultiplierStatus(enum.Enum):
+    """How the two-arm fit ended; the value is the message."""
+
+    SUCCESS = "converged: the least-squares fit reached a stationary point"
+    NOT_CONVERGED = "the least-squares fit did not converge; the multiplier may be inaccurate"
+    SINGULAR = (
+        "the fit's Jacobian is rank-deficient at the optimum (E, A and alpha not all "
+        "determined by the data); no interval"
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class ComputeMultiplier:
+    r"""Two training recipes compared as a compute multiplier (:func:`compute_multiplier`).
+
+    Attributes
+    ----------
+    multiplier : float
+        ``m``: the new recipe at compute ``C`` reaches the baseline's loss at ``m C``
+        (above 1: the new recipe is better).
+    interval : tuple of float
+        ``(low, high)`` confidence interval on ``m`` at ``level``.
+    level : float
+        Confidence level of ``interval``.
+    log_multiplier_se : float
+        Standard error of ``ln m``.
+    law : SaturatingLaw
+        The baseline's law ``E + A C^{-alpha}``.
+    new_law : SaturatingLaw
+        The new recipe's law: the same ``E`` and ``alpha``, ``A m^{-alpha}``.
+    covariance : ndarray, shape (4, 4)
+        Covariance of ``(ln E, ln A, ln alpha, ln m)``.
+    residual_sd : float
+        Standard deviation of the residuals of ``ln L``.
+    n_baseline, n_new : int
+        Runs in each arm.
+    status : MultiplierStatus
+    nfev : int
+        Function evaluations of the best start.
+    """
+
+    multiplier: float
+    interval: tuple[float, float]
+    level: float
+    log_multiplier_se: float
+    law: SaturatingLaw
+    new_law: SaturatingLaw
+    covariance: FloatArray
+    residual_sd: float
+    n_baseline: int
+    n_new: int
+    status: MultiplierStatus
+    nfev: int
+
+    def __post_init__(self) -> None:
+        readonly(self.covariance)
+
+    @property
+    def success(self) -> bool:
+        return self.status is MultiplierStatus.SUCCESS
+
+    @property
+    def message(self) -> str:
+        return self.status.value
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as plain Python objects (for JSON)."""
+        return {
+            "multiplier": self.multiplier,
+            "interval": list(self.interval),
+            "level": self.level,
+            "log_multiplier_se": self.log_multiplier_se,
+            "E": self.law.E,
+            "alpha": self.law.alpha,
+            "A_baseline": self.law.A,
+            "A_new": self.new_law.A,
+            "residual_sd": self.residual_sd,
+            "n_baseline": self.n_baseline,
+            "n_new": self.n_new,
+            "status": self.status.name,
+            "message": self.message,
+        }
+
+    def __repr__(self) -> str:
+        lo, hi = self.interval
+        return (
+            f"ComputeMultiplier(multiplier={self.multiplier:.4g}, "
+            f"{100 * self.level:g}% interval=({lo:.4g}, {hi:.4g}), E={self.law.E:.4g}, "
+            f"alpha={self.law.alpha:.4g}, status={self.status.name})"
+        )
+
+
+def _arm_residuals(
+    p: FloatArray, x: FloatArray, s: FloatArray, y: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Residuals ``ln L_hat - ln L`` and their Jacobian in ``(ln E, ln A, ln alpha, ln m)``."""
+    e, a, alpha, delta = math.exp(p[0]), math.exp(p[1]), math.exp(p[2]), p[3]
+    z = x + s * delta
+    g = a * np.exp(-alpha * z)
+    pred = e + g
+    r = np.log(pred) - y
+    jac = np.empty((x.size, 4))
+    jac[:, 0] = e / pred
+    jac[:, 1] = g / pred
+    jac[:, 2] = -alpha * z * g / pred
+    jac[:, 3] = -alpha * s * g / pred
+    return r, jac
+
+
+_START_ALPHAS = np.geomspace(0.01, 2.0, 40)
+_START_LOG_MULTIPLIERS = np.linspace(-7.0, 7.0, 57)
+
+
+def _multiplier_start(xc: FloatArray, s: FloatArray, y: FloatArray) -> FloatArray:
+    """A start for the two-arm fit: ``E`` and ``A`` solved linearly on a grid of
+    ``(alpha, ln m)``, the best grid point by the log residuals."""
+    loss = np.exp(y)
+    w = 1.0 / loss**2  # least squares on L with these weights ~ least squares on ln L
+    z = np.exp(
+        -_START_ALPHAS[:, None, None]
+        * (xc[None, None, :] + s[None, None, :] * _START_LOG_MULTIPLIERS[None, :, None])
+    )
+    s0 = float(w.sum())
+    s1 = (w * z).sum(axis=2)
+    s2 = (w * z * z).sum(axis=2)
+    t0 = float(w @ loss)
+    t1 = (w * z * loss).sum(axis=2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        det = s0 * s2 - s1 * s1
+        e = (s2 * t0 - s1 * t1) / det
+        a = (s0 * t1 - s1 * t0) / det
+        pred = e[..., None] + a[..., None] * z
+        sse = np.where((e > 0) & (a > 0), np.sum((np.log(pred) - y) ** 2, axis=2), np.inf)
+    if not np.isfinite(sse).any():  # no grid point with positive E and A: a neutral start
+        return np.array(
+            [math.log(0.5 * loss.min()), math.log(0.5 * loss.mean()), math.log(0.2), 0.0]
+        )
+    i, j = np.unravel_index(int(np.argmin(sse)), sse.shape)
+    return np.array(
+        [
+            math.log(e[i, j]),
+            math.log(a[i, j]),
+            math.log(_START_ALPHAS[i]),
+            _START_LOG_MULTIPLIERS[j],
+        ]
+    )
+
+
+def compute_multiplier(
+    baseline_compute: ArrayLike,
+    baseline_loss: ArrayLike,
+    new_compute: ArrayLike,
+    new_loss: ArrayLike,
+    *,
+    level: float = 0.95,
+) -> ComputeMultiplier:
+    r"""How much compute a new training recipe is worth: both arms fitted with shared E, alpha.
+
+    The baseline follows :math:`L(C) = E + A C^{-\alpha}` and the new recipe
+    :math:`L(C) = E + A (m C)^{-\alpha}`: the same irreducible loss and exponent, its
+    compute worth ``m`` times the baseline's at every budget. Both arms are fitted at
+    once by least squares on ``ln L``.
+
+    Parameters
+    ----------
+    baseline_compute, baseline_loss : array_like
+        The baseline's runs: training FLOPs and final loss (at least 3 distinct budgets).
+    new_compute, new_loss : array_like
+        The new recipe's runs (at least one).
+    level : float, default 0.95
+        Confidence level of the interval on ``m``.
+
+    Returns
+    -------
+    ComputeMultiplier
+        ``multiplier`` with its interval, the fitted laws and the covariance.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 distinct baseline budgets, no new runs, fewer than 5 runs in all,
+        non-positive or non-finite data.
+
+    Notes
+    -----
+    With the shared parameters the compute-equivalent speedup between the recipes is
+    the same at every loss, :math:`m = (A_{base} / A_{new})^{1/\alpha}`, which
+    :func:`compute_equivalent_speedup` also gives for the two arms' losses at any one
+    budget. The fit minimises :math:`\sum_i (\ln \hat L_i - \ln L_i)^2` over
+    :math:`(\ln E, \ln A, \ln\alpha, \ln m)`
+    (trust-region least squares with the analytic Jacobian, started from the best
+    point of a grid over :math:`(\alpha, \ln m)` on which ``E`` and ``A`` are solved
+    linearly); the interval is
+    :math:`\exp(\ln m \pm t\,\mathrm{se})` with the standard error from the
+    Gauss-Newton covariance :math:`\hat\sigma^2 (J^\top J)^{-1}` and ``t`` the
+    Student quantile on ``n - 4`` degrees of freedom.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from chinchilla_laws.planning import SaturatingLaw, compute_multiplier
+    >>> base = SaturatingLaw(E=1.8, A=2.0e3, alpha=0.16)
+    >>> c = np.geomspace(1e18, 1e21, 6)
+    >>> res = compute_multiplier(c, base.loss(c), c, base.loss(2.5 * c))
+    >>> print(f"{res.multiplier:.6f}")
+    2.500000
+    """
+    from scipy.optimize import least_squares
+    from scipy.special import stdtrit
+
+    cb = as_float_array(baseline_compute, "baseline_compute", positive=True)
+    lb = as_float_array(baseline_loss, "baseline_loss", positive=True)
+    same_length(baseline_compute=cb, baseline_loss=lb)
+    cn = as_float_array(new_compute, "new_compute", positive=True, min_size=1)
+    ln = as_float_array(new_loss, "new_loss", positive=True)
+    same_length(new_compute=cn, new_loss=ln)
+    lev = as_positive_scalar(level, "level")
+    if lev >= 1:
+        raise ValueError(f"`level` must lie in (0, 1); got {lev!r}.")
+    if np.unique(cb).size < 3:
+        raise ValueError(
+            "`baseline_compute` must hold at least 3 distinct budgets (E, A and alpha are "
+            f"fitted on them); got {np.unique(cb).size}."
+        )
+    if cb.size + cn.size < 5:
+        raise ValueError(
+            "the two arms must hold at least 5 runs in all (4 parameters and a residual); "
+            f"got {cb.size + cn.size}."
+        )
+    x = np.log(np.concatenate([cb, cn]))
+    y = np.log(np.concatenate([lb, ln]))
+    s = np.concatenate([np.zeros(cb.size), np.ones(cn.size)])
+    size = x.size
+    # centre log C: A then refers to the middle of the data (better conditioned)
+    x0 = float(x.mean())
+    xc = x - x0
+    start = _multiplier_start(xc, s, y)
+    best = least_squares(
+        lambda p: _arm_residuals(p, xc, s, y)[0],
+        start,
+        jac=lambda p: _arm_residuals(p, xc, s, y)[1],
+        method="trf",
+        x_scale="jac",
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+        max_nfev=1000,
+    )
+    assert best is not None
+    p = best.x
+    r, jac = _arm_residuals(p, xc, s, y)
+    dof = size - 4
+    sigma2 = float(r @ r) / dof
+    rank = int(np.linalg.matrix_rank(jac))
+    if rank < 4:
+        cov = np.full((4, 4), math.nan)
+        status = MultiplierStatus.SINGULAR
+    else:
+        cov = sigma2 * np.linalg.inv(jac.T @ jac)
+        status = MultiplierStatus.SUCCESS if best.status > 0 else MultiplierStatus.NOT_CONVERGED
+    se = float(math.sqrt(cov[3, 3])) if np.isfinite(cov[3, 3]) else math.nan
+    z = float(stdtrit(dof, 0.5 + lev / 2))
+    delta = float(p[3])
+    e, alpha = math.exp(p[0]), math.exp(p[2])
+    a_base = math.exp(p[1] + alpha * x0)
+    law = SaturatingLaw(E=e, A=a_base, alpha=alpha)
+    new_law = SaturatingLaw(E=e, A=a_base * math.exp(-alpha * delta), alpha=alpha)
+    # the covariance in (ln E, ln A, ln alpha, ln m) with A at C = 1: ln A_1 = ln A_c + alpha x0
+    t = np.eye(4)
+    t[1, 2] = alpha * x0
+    cov = t @ cov @ t.T
+    if status is not MultiplierStatus.SUCCESS:
+        category = (
+            IdentifiabilityWarning if status is MultiplierStatus.SINGULAR else ConvergenceWarning
+        )
+        warnings.warn(f"compute_multiplier: {status.value}.", category, stacklevel=2)
+    return ComputeMultiplier(
+        multiplier=math.exp(delta),
+        interval=(math.exp(delta - z * se), math.exp(delta + z * se)),
+        level=lev,
+        log_multiplier_se=se,
+        law=law,
+        new_law=new_law,
+        covariance=np.ascontiguousarray(cov),
+        residual_sd=math.sqrt(sigma2),
+        n_baseline=int(cb.size),
+        n_new=int(cn.size),
+        status=status,
+        nfev=int(best.nfev),
     )

@@ -22,11 +22,16 @@ from chinchilla_laws import (
 )
 from chinchilla_laws.planning import (
     Backtest,
+    ComputeMultiplier,
     InferenceOptimal,
     IsoFLOPDesign,
     IsoFLOPPlan,
+    MultiplierStatus,
     RollingBacktest,
+    SaturatingLaw,
     backtest,
+    compute_equivalent_speedup,
+    compute_multiplier,
     design_isoflop,
     design_isoflop_for_se,
     inference_optimal,
@@ -736,3 +741,126 @@ def test_overtraining_law_ratio_under_inference_demand() -> None:
     m = d / n
     direct = law.E + law.A * n**-law.eta + law.B * 6 ** (-law.eta / 2) * (m * n) ** -law.eta
     assert direct == pytest.approx(target, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- speedups
+BASE = SaturatingLaw(E=1.8, A=2.0e3, alpha=0.16)
+BUDGETS = np.geomspace(1e18, 1e21, 6)
+
+
+@pytest.mark.parametrize("m", [2.5, 0.4, 1.0])
+def test_compute_multiplier_recovers_a_known_multiplier(m: float) -> None:
+    """Exact losses of two arms, the new one at m times the compute: m, E, alpha and A
+    come back to 1e-6 (the least-squares tolerance)."""
+    res = compute_multiplier(BUDGETS, BASE.loss(BUDGETS), BUDGETS[1:4], BASE.loss(m * BUDGETS[1:4]))
+    assert isinstance(res, ComputeMultiplier)
+    assert res.success and res.status is MultiplierStatus.SUCCESS
+    assert res.multiplier == pytest.approx(m, rel=1e-6)
+    assert pytest.approx(BASE.E, rel=1e-6) == res.law.E
+    assert res.law.alpha == pytest.approx(BASE.alpha, rel=1e-6)
+    assert pytest.approx(BASE.A, rel=1e-5) == res.law.A
+    assert pytest.approx(BASE.A * m**-BASE.alpha, rel=1e-5) == res.new_law.A
+    assert (res.n_baseline, res.n_new) == (6, 3)
+    lo, hi = res.interval
+    assert lo <= res.multiplier <= hi
+    # the speedup between the arms' losses at any budget is the multiplier
+    c = np.array([1e17, 1e20, 1e23])
+    s = compute_equivalent_speedup(res.law, res.law.loss(c), res.new_law.loss(c))
+    np.testing.assert_allclose(s, res.multiplier, rtol=1e-10)
+    assert res.as_dict()["multiplier"] == res.multiplier
+    assert "ComputeMultiplier(multiplier=" in repr(res)
+
+
+def test_compute_multiplier_interval_covers_the_truth() -> None:
+    """200 noisy two-arm experiments (sd 0.005 on ln L, 6 budgets each, m = 2.5): the
+    95% interval covers m in 88% to 99% of them (measured: 93%; 200 draws put 1.5% of
+    noise on the rate), and the multiplier is unbiased to 2% on average."""
+    rng = np.random.default_rng(0)
+    hits, ms = 0, []
+    for _ in range(200):
+        lb = BASE.loss(BUDGETS) * np.exp(0.005 * rng.standard_normal(6))
+        ln = BASE.loss(2.5 * BUDGETS) * np.exp(0.005 * rng.standard_normal(6))
+        res = compute_multiplier(BUDGETS, lb, BUDGETS, ln)
+        lo, hi = res.interval
+        hits += lo <= 2.5 <= hi
+        ms.append(res.multiplier)
+    assert 0.88 <= hits / 200 <= 0.99
+    assert np.mean(ms) == pytest.approx(2.5, rel=0.02)
+
+
+def test_compute_multiplier_interval_level() -> None:
+    rng = np.random.default_rng(1)
+    lb = BASE.loss(BUDGETS) * np.exp(0.005 * rng.standard_normal(6))
+    ln = BASE.loss(3 * BUDGETS) * np.exp(0.005 * rng.standard_normal(6))
+    wide = compute_multiplier(BUDGETS, lb, BUDGETS, ln, level=0.99)
+    narrow = compute_multiplier(BUDGETS, lb, BUDGETS, ln, level=0.5)
+    assert wide.multiplier == narrow.multiplier
+    assert wide.interval[0] < narrow.interval[0] < narrow.interval[1] < wide.interval[1]
+    # symmetric in ln m, with the stated standard error
+    se = wide.log_multiplier_se
+    assert math.log(wide.interval[1] / wide.multiplier) == pytest.approx(
+        math.log(wide.multiplier / wide.interval[0]), rel=1e-12
+    )
+    assert se == pytest.approx(math.sqrt(wide.covariance[3, 3]), rel=1e-12)
+
+
+def test_compute_equivalent_speedup_formula() -> None:
+    """((L_worse - E) / (L_better - E))^(1/alpha), and it inverts the law exactly."""
+    c = np.array([1e19, 1e21])
+    s = compute_equivalent_speedup(BASE, BASE.loss(c), BASE.loss(7.0 * c))
+    np.testing.assert_allclose(s, 7.0, rtol=1e-12)
+    assert compute_equivalent_speedup(BASE, 2.3, 2.2)[0] == pytest.approx(
+        (0.5 / 0.4) ** (1 / 0.16), rel=1e-14
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: compute_equivalent_speedup(BASE, 1.7, 2.0), ValueError, "`loss_worse` must"),
+        (lambda: compute_equivalent_speedup(BASE, 2.0, 1.8), ValueError, "`loss_better` must"),
+        (lambda: compute_equivalent_speedup("law", 2.0, 1.9), TypeError, "saturating law"),
+        (
+            lambda: compute_equivalent_speedup(BASE, [2.0, 2.1], [1.9, 1.95, 1.99]),
+            ValueError,
+            "broadcast",
+        ),
+        (
+            lambda: compute_multiplier([1e18, 1e19], [3.0, 2.9], [1e18], [2.8]),
+            ValueError,
+            "at least 3 distinct budgets",
+        ),
+        (
+            lambda: compute_multiplier([1e18, 1e19, 1e20], [3.0, 2.9, 2.8], [1e18], [2.8]),
+            ValueError,
+            "at least 5 runs",
+        ),
+        (
+            lambda: compute_multiplier(BUDGETS, BASE.loss(BUDGETS), [], []),
+            ValueError,
+            "`new_compute` must have at least 1",
+        ),
+        (
+            lambda: compute_multiplier(
+                BUDGETS, BASE.loss(BUDGETS)[:-1], BUDGETS, BASE.loss(BUDGETS)
+            ),
+            ValueError,
+            "same length",
+        ),
+        (
+            lambda: compute_multiplier(
+                BUDGETS, BASE.loss(BUDGETS), BUDGETS, BASE.loss(BUDGETS), level=1.0
+            ),
+            ValueError,
+            "`level`",
+        ),
+        (
+            lambda: compute_multiplier(BUDGETS, -BASE.loss(BUDGETS), BUDGETS, BASE.loss(BUDGETS)),
+            ValueError,
+            "`baseline_loss`",
+        ),
+    ],
+)
+def test_speedup_bad_input(call, exc, match) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(exc, match=match):
+        call()
