@@ -1616,8 +1616,8 @@ class MultiplierStatus(enum.Enum):
     SUCCESS = "converged: the least-squares fit reached a stationary point"
     NOT_CONVERGED = "the least-squares fit did not converge; the multiplier may be inaccurate"
     SINGULAR = (
-        "the fit's Jacobian is rank-deficient at the optimum (E, A and alpha not all "
-        "determined by the data); no interval"
+        "the data do not determine the multiplier (a flat or degenerate arm: a parameter "
+        "went to 0 or infinity, the Jacobian lost rank); no interval"
     )
 
 
@@ -1858,41 +1858,48 @@ def compute_multiplier(
         gtol=1e-12,
         max_nfev=1000,
     )
-    assert best is not None
     p = best.x
-    r, jac = _arm_residuals(p, xc, s, y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r, jac = _arm_residuals(p, xc, s, y)
+        e, alpha = float(np.exp(p[0])), float(np.exp(p[2]))
+        a_base = float(np.exp(p[1] + alpha * x0))
+        delta = float(p[3])
+        m = float(np.exp(delta))
     dof = size - 4
     sigma2 = float(r @ r) / dof
-    rank = int(np.linalg.matrix_rank(jac))
-    if rank < 4:
+    finite = bool(np.all(np.isfinite(jac))) and all(
+        math.isfinite(v) and v > 0 for v in (e, alpha, a_base, m)
+    )
+    # a flat or degenerate arm sends a parameter off to 0 or infinity: the Jacobian
+    # loses rank and the multiplier is not determined
+    if not finite or int(np.linalg.matrix_rank(jac)) < 4:
         cov = np.full((4, 4), math.nan)
         status = MultiplierStatus.SINGULAR
     else:
         cov = sigma2 * np.linalg.inv(jac.T @ jac)
+        # the covariance of (ln E, ln A, ln alpha, ln m) with A at C = 1:
+        # ln A_1 = ln A_c + alpha x0
+        t = np.eye(4)
+        t[1, 2] = alpha * x0
+        cov = t @ cov @ t.T
         status = MultiplierStatus.SUCCESS if best.status > 0 else MultiplierStatus.NOT_CONVERGED
     se = float(math.sqrt(cov[3, 3])) if np.isfinite(cov[3, 3]) else math.nan
     z = float(stdtrit(dof, 0.5 + lev / 2))
-    delta = float(p[3])
-    e, alpha = math.exp(p[0]), math.exp(p[2])
-    a_base = math.exp(p[1] + alpha * x0)
-    law = SaturatingLaw(E=e, A=a_base, alpha=alpha)
-    new_law = SaturatingLaw(E=e, A=a_base * math.exp(-alpha * delta), alpha=alpha)
-    # the covariance in (ln E, ln A, ln alpha, ln m) with A at C = 1: ln A_1 = ln A_c + alpha x0
-    t = np.eye(4)
-    t[1, 2] = alpha * x0
-    cov = t @ cov @ t.T
+    with np.errstate(over="ignore", invalid="ignore"):
+        interval = (float(np.exp(delta - z * se)), float(np.exp(delta + z * se)))
+        a_new = float(a_base * np.exp(-alpha * delta))
     if status is not MultiplierStatus.SUCCESS:
         category = (
             IdentifiabilityWarning if status is MultiplierStatus.SINGULAR else ConvergenceWarning
         )
         warnings.warn(f"compute_multiplier: {status.value}.", category, stacklevel=2)
     return ComputeMultiplier(
-        multiplier=math.exp(delta),
-        interval=(math.exp(delta - z * se), math.exp(delta + z * se)),
+        multiplier=m,
+        interval=interval,
         level=lev,
         log_multiplier_se=se,
-        law=law,
-        new_law=new_law,
+        law=SaturatingLaw(E=e, A=a_base, alpha=alpha),
+        new_law=SaturatingLaw(E=e, A=a_new, alpha=alpha),
         covariance=np.ascontiguousarray(cov),
         residual_sd=math.sqrt(sigma2),
         n_baseline=int(cb.size),

@@ -38,7 +38,7 @@ from chinchilla_laws.planning import (
     optimal_for_loss,
     rolling_backtest,
 )
-from chinchilla_laws.warnings import IsoFLOPWarning
+from chinchilla_laws.warnings import IdentifiabilityWarning, IsoFLOPWarning
 
 SARDANA = ChinchillaLaw(E=1.69, A=406.4, B=410.7, alpha=0.336, beta=0.283)
 """The law behind Sardana et al. (2024)'s Figure 1 (REFERENCE.md §6)."""
@@ -864,3 +864,14 @@ def test_compute_equivalent_speedup_formula() -> None:
 def test_speedup_bad_input(call, exc, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_compute_multiplier_flat_arms_are_flagged_not_raised() -> None:
+    """Constant losses carry no information on alpha or m: status SINGULAR, an
+    IdentifiabilityWarning, NaN interval."""
+    with pytest.warns(IdentifiabilityWarning, match="do not determine the multiplier"):
+        res = compute_multiplier(BUDGETS, np.full(6, 2.5), BUDGETS[:3], np.full(3, 2.4))
+    assert res.status is MultiplierStatus.SINGULAR
+    assert not res.success
+    assert math.isnan(res.log_multiplier_se)
+    assert np.isnan(res.covariance).all()
