@@ -636,3 +636,103 @@ def test_bootstrap_envelope_takes_the_log_options() -> None:
     assert "'solo'" in str(skipped[0].message)
     assert boot.estimate["a"] == _env(data).a  # the minimum is the original row
     assert boot.n_resamples == 5
+
+
+# ---------------------------------------------------------------------- found by mutmut
+def test_float_run_ids_work_and_nan_run_ids_raise() -> None:
+    data = _logs()
+    as_float = dict(data, run_id=np.repeat([0.5, 1.5, 2.5, 3.5], 6))
+    res = _env(as_float)
+    assert res.run_ids.tolist() == [0.5, 1.5, 2.5, 3.5]
+    np.testing.assert_array_equal(res.loss_min, _env(data).loss_min)
+    bad = dict(as_float, run_id=np.r_[as_float["run_id"][:-1], np.nan])
+    with pytest.raises(ValueError, match="`run_id` must not contain NaN or infinite values"):
+        _env(bad)
+
+
+@pytest.mark.parametrize(
+    ("field", "index", "value", "message"),
+    [
+        ("n_tokens", 3, math.inf, "`n_tokens` of run 's' must be positive and finite; got inf"),
+        ("n_params", 7, math.nan, "`n_params` of run 'm' must be positive and finite; got nan"),
+        ("loss", 13, -math.inf, "`loss` of run 'l' must be finite; got -inf at index 13"),
+    ],
+)
+def test_non_finite_values_name_the_run(field: str, index: int, value: float, message: str) -> None:
+    data = _logs()
+    data[field] = data[field].copy()
+    data[field][index] = value
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _env(data)
+
+
+def test_interleaved_rows_errors_give_the_input_index() -> None:
+    data = _take(_logs(), np.arange(N_ROWS).reshape(4, 6).T.ravel())  # runs interleaved
+    data["loss"] = data["loss"].copy()
+    data["loss"][9] = math.nan  # input row 9: run "m" (9 % 4 == 1), its third point
+    with pytest.raises(ValueError, match=re.escape("got nan at index 9 (position 2 in the run)")):
+        _env(data)
+
+
+def test_long_form_options_must_be_positive() -> None:
+    data = _logs()
+    sched = np.full(N_ROWS, 1e12)
+    sched[5] = -1.0
+    with pytest.raises(ValueError, match="`schedule_end` must contain only positive values"):
+        _env(data, schedule_end=sched)
+
+
+def test_smoothing_none_is_no_smoothing() -> None:
+    data = _logs()
+    _same(_env(data, smoothing=None), _env(data, smoothing=0))
+    assert _env(data, smoothing=None).smoothing == 0
+
+
+def test_frame_and_records_pass_schedule_end_and_flops_per_token() -> None:
+    data = _logs()
+    sched = np.repeat([1e9, 2e9, 4e9, 8e9], 6)
+    fpt = 6.0 * data["n_params"] * 1.5
+    frame = {
+        "run": data["run_id"],
+        "N": data["n_params"],
+        "D": data["n_tokens"],
+        "L": data["loss"],
+        "end": sched,
+        "fpt": fpt,
+    }
+    opts = {"smoothing": 0, "n_grid": 50, "min_share": 0.0}
+    res = envelope_from_frame(
+        frame,
+        run="run",
+        n_params="N",
+        n_tokens="D",
+        loss="L",
+        schedule_end="end",
+        flops_per_token="fpt",
+        **opts,
+    )
+    assert res.run_schedule_end.tolist() == [1e9, 2e9, 4e9, 8e9]
+    np.testing.assert_allclose(res.run_flops_per_token, 9.0 * res.run_n_params, rtol=1e-15)
+    with pytest.raises(
+        ValueError, match=re.escape("`frame` has no column 'size' (given as `n_params`)")
+    ):
+        envelope_from_frame(frame, run="run", n_params="size", n_tokens="D", loss="L")
+    records = [
+        {
+            "run_id": rid,
+            "n_params": float(data["n_params"][data["run_id"] == rid][0]),
+            "n_tokens": data["n_tokens"][data["run_id"] == rid],
+            "loss": data["loss"][data["run_id"] == rid],
+            "schedule_end": float(sched[data["run_id"] == rid][0]),
+            "flops_per_token": float(fpt[data["run_id"] == rid][0]),
+        }
+        for rid in RUNS
+    ]
+    from_records = envelope_from_runs(records, **opts)
+    np.testing.assert_array_equal(from_records.loss_min, res.loss_min)
+    assert from_records.run_schedule_end.tolist() == [1e9, 2e9, 4e9, 8e9]
+    del records[0]["schedule_end"]
+    with pytest.raises(ValueError, match="`schedule_end` must be given for every run or for none"):
+        envelope_from_runs(records, **opts)
+    with pytest.raises(ValueError, match=re.escape("`runs[0]` must give `n_tokens`, or `steps`")):
+        envelope_from_runs([{"n_params": 1e7, "loss": [3.0, 2.0], "steps": [1, 2]}] * 2)
