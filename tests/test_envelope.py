@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -736,3 +737,33 @@ def test_frame_and_records_pass_schedule_end_and_flops_per_token() -> None:
         envelope_from_runs(records, **opts)
     with pytest.raises(ValueError, match=re.escape("`runs[0]` must give `n_tokens`, or `steps`")):
         envelope_from_runs([{"n_params": 1e7, "loss": [3.0, 2.0], "steps": [1, 2]}] * 2)
+
+
+def test_bootstrap_envelope_resamples_carry_their_options() -> None:
+    # mutmut: per-run mappings and per-row arrays dropped (or not resampled with the
+    # rows) inside the resamples went unnoticed, since `schedule_end` does not move
+    # the exponents; FLOPs per token do move the prefactors
+    import inspect
+
+    from chinchilla_laws import bootstrap_envelope
+
+    data = _logs()
+    args = (data["run_id"], data["n_params"], data["n_tokens"], data["loss"])
+    factor = {"s": 1.0, "m": 1.3, "l": 0.8, "xl": 1.1}
+    fpt_map = {
+        rid: 6.0 * factor[rid] * float(data["n_params"][data["run_id"] == rid][0]) for rid in RUNS
+    }
+    fpt_rows = np.array([fpt_map[r] for r in data["run_id"]])
+    opts = {"smoothing": 0, "n_grid": 50, "min_share": 0.0, "n_resamples": 8, "rng": 3}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ChinchillaWarning)  # resamples with a FLOP gap fail
+        plain = bootstrap_envelope(*args, **opts)
+        by_run = bootstrap_envelope(*args, flops_per_token=fpt_map, **opts)
+        by_row = bootstrap_envelope(*args, flops_per_token=fpt_rows, **opts)
+    np.testing.assert_array_equal(by_run.k_n, by_row.k_n)
+    assert by_run.k_n.shape == plain.k_n.shape
+    assert not np.array_equal(by_run.k_n, plain.k_n)
+    # the same defaults as envelope() for the options they share
+    params = inspect.signature(bootstrap_envelope).parameters
+    for name in ("duplicates", "min_run_points"):
+        assert params[name].default == inspect.signature(envelope).parameters[name].default
