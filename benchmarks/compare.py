@@ -84,10 +84,11 @@ def cold_start_seconds() -> tuple[float, float]:
     return out[0], out[1]
 
 
-def jax_fresh_process_seconds() -> float:
-    """Import, compilation and the first full-grid JAX fit in a fresh process."""
+def jax_fresh_process_seconds() -> tuple[float, float]:
+    """Import, compilation and the first full-grid JAX fit in a fresh process: wall, CPU."""
     code = textwrap.dedent(
         f"""
+        import resource
         import time
         t0 = time.perf_counter()
         import chinchilla_laws as cl
@@ -95,11 +96,20 @@ def jax_fresh_process_seconds() -> float:
         sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
         from benchmarks._data import epoch240
         cl.fit_parametric(*epoch240(), backend="jax", warn=False)
-        print(time.perf_counter() - t0)
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        print(time.perf_counter() - t0, r.ru_utime + r.ru_stime)
         """
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(res.stdout.strip().splitlines()[-1])
+    wall, cpu = res.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
+
+
+def cpu_of(fn) -> float:
+    """CPU seconds of this process (all threads) spent in ``fn()``: robust to other load."""
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
 
 
 def jax_rows(n, d, loss, numba_grid: float, numba_boot: float, fit) -> None:
@@ -109,9 +119,10 @@ def jax_rows(n, d, loss, numba_grid: float, numba_boot: float, fit) -> None:
     except ImportError:
         print("JAX backend: jax is not installed (pip install 'chinchilla_laws[jax]'); skipped")
         return
-    fresh = jax_fresh_process_seconds()
+    fresh, fresh_cpu = jax_fresh_process_seconds()
     cl.fit_parametric(n, d, loss, backend="jax", warn=False)  # compile every bucket size
     warm = best_of(lambda: cl.fit_parametric(n, d, loss, backend="jax", warn=False))
+    warm_cpu = cpu_of(lambda: cl.fit_parametric(n, d, loss, backend="jax", warn=False))
     fj = cl.fit_parametric(n, d, loss, backend="jax", warn=False)
     rel = abs(fj.objective - fit.objective) / fit.objective
     cl.bootstrap_parametric(n, d, loss, n_resamples=4000, rng=0, fit=fit, backend="jax")
@@ -121,12 +132,16 @@ def jax_rows(n, d, loss, numba_grid: float, numba_boot: float, fit) -> None:
         ),
         repeat=2,
     )
-    print(f"JAX backend ({jax.devices()[0].platform}), 240 Epoch points")
+    print(f"JAX backend ({jax.devices()[0].platform}), 240 Epoch points; load {os.getloadavg()}")
     print(
         f"  full grid, warm:               {warm:8.3f} s   objective {fj.objective:.10e} "
         f"(rel. diff to numba {rel:.1e}); numba/jax time ratio {numba_grid / warm:.2f}"
     )
-    print(f"  fresh process, import + compile + first full-grid fit: {fresh:6.2f} s")
+    print(f"    CPU time of one warm full-grid fit (all threads): {warm_cpu:6.2f} s")
+    print(
+        f"  fresh process, import + compile + first full-grid fit: {fresh:6.2f} s "
+        f"(CPU {fresh_cpu:.2f} s)"
+    )
     print(
         f"  bootstrap, 4,000 resamples:    {boot:8.3f} s   numba/jax time ratio "
         f"{numba_boot / boot:.2f}"

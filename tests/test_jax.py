@@ -73,12 +73,12 @@ def test_missing_jax_raises_import_error_with_hint(monkeypatch: pytest.MonkeyPat
         (3000, 4500, 4500),  # 4096 would not halve the batch: no new compilation
         (513, 4500, 4500),
         (512, 4500, 512),
-        (100, 4500, 512),  # 64 is too small; 512 halves the batch
-        (64, 512, 64),
-        (65, 512, 512),
-        (1, 64, 64),  # the smallest bucket is the floor
-        (40000, 100000, 100000),  # 65536 would not halve the batch
+        (10, 4500, 512),  # 512 is the smallest compaction target
+        (1, 512, 512),
+        (1, 64, 64),  # a small first batch is never compacted
+        (40000, 100000, 100000),  # 65536 is no bucket; 262144 is larger
         (30000, 100000, 32768),
+        (4000, 32768, 4096),
     ],
 )
 def test_bucket_size(n_active: int, current: int, want: int) -> None:

@@ -84,7 +84,7 @@ class JaxBackend:
     """The JAX backend on the 240 Epoch points: the full 4,500-start grid, warm.
 
     ``setup`` runs the grid once, which compiles every bucket size the rounds
-    use (4,500, 512 and 64 lanes), so ``time_`` measures solving only;
+    use (4,500 and 512 lanes), so ``time_`` measures solving only;
     ``timeraw_`` measures import, compilation and the first fit in a fresh
     process. Goals on the 2-core CPU: <= 10 s warm, <= 20 s from a fresh process.
     """
