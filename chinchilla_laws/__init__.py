@@ -61,6 +61,13 @@ from .multipower import (
     multi_power_objective,
     prediction_errors,
 )
+from .multipower_fit import (
+    MultiPowerBootstrap,
+    MultiPowerFit,
+    MultiPowerStatus,
+    bootstrap_multi_power,
+    fit_multi_power,
+)
 from .optimal_schedule import (
     OptimizedSchedule,
     ScheduleStatus,
@@ -156,7 +163,10 @@ __all__ = [
     "IsoFLOPStatus",
     "IsoFLOPWarning",
     "LossCurve",
+    "MultiPowerBootstrap",
+    "MultiPowerFit",
     "MultiPowerLaw",
+    "MultiPowerStatus",
     "OptimizedSchedule",
     "OverTrainingLaw",
     "ParametricBootstrap",
@@ -176,6 +186,7 @@ __all__ = [
     "baseline_schedules",
     "bootstrap_envelope",
     "bootstrap_isoflop",
+    "bootstrap_multi_power",
     "bootstrap_parametric",
     "compute_6nd",
     "compute_equivalent_speedup",
@@ -189,6 +200,7 @@ __all__ = [
     "envelope_from_frame",
     "envelope_from_runs",
     "fit_downstream_error",
+    "fit_multi_power",
     "fit_parametric",
     "fit_power_law",
     "flops_per_token",

@@ -279,6 +279,94 @@ def final_loss_schedule_grad(p: np.ndarray, eta: np.ndarray, grad: np.ndarray) -
     return value
 
 
+# ----------------------------------------------------------------------------- fitting
+
+
+@_jit
+def params_from_u(u: np.ndarray) -> np.ndarray:
+    """``(L0, A, alpha, B, C, beta, gamma)`` from ``u = (L0, log A, ..., log gamma)``."""
+    p = np.empty(N_PARAMS)
+    p[0] = u[0]
+    for k in range(1, N_PARAMS):
+        p[k] = math.exp(u[k])
+    return p
+
+
+@_jit
+def objective_grad(
+    u: np.ndarray,
+    X: np.ndarray,
+    aux: np.ndarray,
+    target: np.ndarray,
+    w: np.ndarray,
+    delta: float,
+    grad: np.ndarray,
+) -> float:
+    """Weighted Huber objective of log residuals and its gradient in ``u`` (serial).
+
+    The fitting engine's kernel contract ``f = kernel(u, X, aux, target, w, delta,
+    grad)``: ``u = (L0, log A, log alpha, log B, log C, log beta, log gamma)``;
+    ``X[i] = (cs[t_i], kbeg_i, kend_i)`` per point (indices stored as floats);
+    ``aux = concat(kd, klog, kcs)`` over the change points; ``target`` the log loss.
+    Points of zero weight are skipped (bootstrap resamples leave many).
+    """
+    p = params_from_u(u)
+    n_k = aux.shape[0] // 3
+    kd = aux[:n_k]
+    klog = aux[n_k : 2 * n_k]
+    kcs = aux[2 * n_k :]
+    v = _change_weights(p, klog)
+    width = 1
+    for i in range(X.shape[0]):
+        width = max(width, int(X[i, 2]) - int(X[i, 1]))
+    lu = np.empty(width)
+    q = np.empty(width)
+    l0 = p[0]
+    a = p[1]
+    alpha = p[2]
+    b = p[3]
+    beta = p[5]
+    f = 0.0
+    g0 = 0.0
+    g1 = 0.0
+    g2 = 0.0
+    g3 = 0.0
+    g4 = 0.0
+    g5 = 0.0
+    g6 = 0.0
+    for i in range(X.shape[0]):
+        wi = w[i]
+        if wi == 0.0:
+            continue
+        s1 = X[i, 0]
+        ld, gb, m, n = _point_sums(s1, int(X[i, 1]), int(X[i, 2]), v, kd, klog, kcs, beta, lu, q)
+        ls = math.log(s1)
+        sa = math.exp(-alpha * ls)
+        pred = l0 + a * sa - b * ld
+        r = math.log(pred) - target[i]
+        c = min(max(r, -delta), delta)
+        if r != r:
+            c = r
+        f += wi * c * (r - 0.5 * c)
+        cw = wi * c / pred
+        # d pred / d u: the derivative in each parameter times d param / d u
+        g0 += cw
+        g1 += cw * a * sa
+        g2 -= cw * a * sa * ls * alpha
+        g3 -= cw * b * ld
+        g4 -= cw * b * beta * m
+        g5 -= cw * b * gb * beta
+        g6 += cw * b * beta * n * p[6]
+    grad[0] = g0
+    grad[1] = g1
+    grad[2] = g2
+    grad[3] = g3
+    grad[4] = g4
+    grad[5] = g5
+    grad[6] = g6
+    return f
+
+
 # ----------------------------------------------------------------------------- schedules
 
 
