@@ -6,6 +6,8 @@ Commands
 ``isoflop FILE``   Approach 2: IsoFLOP parabolas and power laws through their minima.
 ``envelope FILE``  Approach 1: the envelope of training curves.
 ``optimal``        Compute-optimal ``N`` and ``D`` of a preset or saved law.
+``curves ACTION``  Loss curves under any schedule (multi-power law): ``fit``,
+                   ``predict``, ``optimize-schedule``.
 ``demo``           Every method on the built-in synthetic example (the default).
 ``plan``           The least-total-cost model for a target loss and an inference demand.
 ``backtest FILE``  Fit on the small runs, predict the big ones (``--rolling``: many splits).
@@ -681,6 +683,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "muennighoff2023) when data must repeat (with --flops)",
     )
     p.set_defaults(handler=_cmd_optimal)
+
+    from ._cli_curves import add_parser as add_curves_parser
+
+    add_curves_parser(sub, common, plot)
 
     p = sub.add_parser(
         "demo",

@@ -29,6 +29,11 @@ the convention ``C = 6 N D`` unless a result says otherwise.
                                 size (Gadre et al. 2024)
 :func:`plot_backtest`           a rolling backtest: the training exponent
                                 and the test error against the compute split
+:func:`plot_loss_curves`        observed and predicted loss curves under
+                                several schedules (multi-power law, Luo et
+                                al. 2025)
+:func:`plot_schedules`          an optimised schedule beside cosine and WSD,
+                                with their predicted losses
 ==============================  ===========================================
 """
 
@@ -53,6 +58,8 @@ from .isoflop import (
     vertex_estimates,
 )
 from .laws import ChinchillaLaw
+from .multipower import LossCurve, MultiPowerLaw, as_curves, prediction_errors
+from .optimal_schedule import OptimizedSchedule
 from .overtraining import OverTrainingLaw
 from .parametric import ParametricFit
 from .planning import RollingBacktest
@@ -67,8 +74,10 @@ __all__ = [
     "plot_envelope",
     "plot_frontiers",
     "plot_isoflop",
+    "plot_loss_curves",
     "plot_overtraining",
     "plot_repeated_data",
+    "plot_schedules",
 ]
 
 _INSTALL_HINT = (
@@ -1238,3 +1247,147 @@ def plot_backtest(
     ax_e.set_title("Prediction error on the larger runs")
     ax_e.legend(loc="best", fontsize="small")
     return fig
+
+
+# ---------------------------------------------------------------------- multi-power law
+def plot_loss_curves(
+    law: MultiPowerLaw,
+    curves: Sequence[LossCurve],
+    *,
+    test: Sequence[LossCurve] = (),
+    ax: Axes | None = None,
+) -> Axes:
+    """Observed against predicted loss curves, one colour per schedule (Luo et al. 2025).
+
+    Observed points are markers (filled for the curves the law was fitted on,
+    ``curves``; hollow for held-out ``test`` curves); the law's prediction at every
+    logged step is a line (solid for fitted curves, dashed for test curves). The
+    legend gives each curve's PredE.
+
+    Parameters
+    ----------
+    law : MultiPowerLaw
+    curves : sequence of LossCurve
+        The fitted ("train") curves.
+    test : sequence of LossCurve, optional
+        Held-out curves.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+        Lines with gids ``"observed-train"``, ``"observed-test"``,
+        ``"predicted-train"``, ``"predicted-test"``.
+    """
+    if not isinstance(law, MultiPowerLaw):
+        raise TypeError(f"`law` must be a MultiPowerLaw; got {_describe(law)}.")
+    train = as_curves(curves, "curves")
+    held = as_curves(test, "test") if len(test) else []
+    out = _new_axes(ax)
+    plt = _pyplot()
+    colours = plt.get_cmap("tab10")
+    k = 0
+    for group, kind in ((train, "train"), (held, "test")):
+        if not group:
+            continue
+        errs = prediction_errors(law, group)
+        for c, pred, pe in zip(group, errs.predicted, errs.pred_error, strict=True):
+            colour = colours(k % 10)
+            k += 1
+            out.plot(
+                c.steps,
+                c.loss,
+                "o",
+                ms=3,
+                color=colour,
+                mfc=colour if kind == "train" else "none",
+                alpha=0.7,
+                gid=f"observed-{kind}",
+                label=f"{c.name} ({kind}, PredE {pe:.4f})",
+            )
+            out.plot(
+                c.steps,
+                pred,
+                "-" if kind == "train" else "--",
+                color=colour,
+                lw=1.2,
+                gid=f"predicted-{kind}",
+            )
+    out.set_xlabel("Step")
+    out.set_ylabel(_LABEL_LOSS)
+    out.set_title("Multi-power law: observed (markers) and predicted (lines)")
+    out.legend(fontsize="small")
+    return out
+
+
+def plot_schedules(
+    result: OptimizedSchedule,
+    *,
+    axes: Sequence[Axes] | None = None,
+    n_points: int = 400,
+) -> Figure:
+    """The optimised schedule beside cosine and WSD, and the loss each predicts.
+
+    Left: learning rate against step. Right: the law's predicted loss under each
+    schedule; the legend gives each final loss.
+
+    Parameters
+    ----------
+    result : OptimizedSchedule
+        From :func:`chinchilla_laws.optimize_schedule`.
+    axes : sequence of 2 Axes, optional
+    n_points : int
+        Steps at which the loss curves are drawn.
+
+    Returns
+    -------
+    Figure
+        Lines with gids ``"rate-<name>"`` and ``"loss-<name>"`` for ``optimised``,
+        ``cosine`` and ``wsd``.
+    """
+    if not isinstance(result, OptimizedSchedule):
+        raise TypeError(f"`result` must be an OptimizedSchedule; got {_describe(result)}.")
+    count = as_int(n_points, "n_points", minimum=2)
+    if axes is None:
+        plt = _pyplot()
+        fig, pair = plt.subplots(1, 2, figsize=(12.0, 4.2), layout="constrained")
+        ax_rate, ax_loss = pair
+    else:
+        if isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence) or len(axes) != 2:
+            raise TypeError(
+                f"`axes` must be a sequence of 2 matplotlib Axes; got {_describe(axes)}."
+            )
+        _pyplot()
+        for i, a in enumerate(axes):
+            _check_axes(a, f"axes[{i}]")
+        ax_rate, ax_loss = axes
+        fig = ax_rate.get_figure(root=True)
+    total = result.total_steps
+    steps = np.unique(np.linspace(max(result.warmup, 1), total - 1, count).astype(np.int64))
+    items = [("optimised", result.schedule, result.final_loss)]
+    items += [(n, result.baseline_schedules[n], v) for n, v in result.baselines.items()]
+    for name, eta, final in items:
+        ax_rate.plot(
+            np.arange(total),
+            eta,
+            lw=1.5 if name == "optimised" else 1.0,
+            gid=f"rate-{name}",
+            label=name,
+        )
+        ax_loss.plot(
+            steps,
+            result.law.loss(eta, steps),
+            lw=1.5 if name == "optimised" else 1.0,
+            gid=f"loss-{name}",
+            label=f"{name}: final {final:.5f}",
+        )
+    ax_rate.set_xlabel("Step")
+    ax_rate.set_ylabel("Learning rate")
+    ax_rate.legend(fontsize="small")
+    ax_loss.set_xlabel("Step")
+    ax_loss.set_ylabel("Predicted loss")
+    lo = min(v for _, _, v in items)
+    ax_loss.set_ylim(lo - 0.02, lo + 0.5)
+    ax_loss.legend(fontsize="small")
+    out: Figure = fig
+    return out
