@@ -104,6 +104,33 @@ class MultiPowerFamily:
             packed=packed,
         )
 
+    def jax_objective(self, u: Any, X: Any, aux: Any, target: Any, w: Any, delta: Any) -> Any:
+        """The kernel's objective in ``jax.numpy`` (the JAX backend differentiates it).
+
+        Dense over (point, change point): a change point ``j`` counts for point ``i``
+        when ``kbeg_i <= j < kend_i``; the others are masked before any logarithm.
+        Memory grows as points x change points (451 x 28,000 for Luo et al.'s
+        training curves).
+        """
+        import jax.numpy as jnp
+
+        n_k = aux.shape[0] // 3
+        kd = aux[:n_k]
+        klog = aux[n_k : 2 * n_k]
+        kcs = aux[2 * n_k :]
+        l0 = u[0]
+        a, alpha, b, c, beta, gamma = (jnp.exp(u[k]) for k in range(1, 7))
+        s1 = X[:, 0]
+        j = jnp.arange(n_k)
+        mask = (j[None, :] >= X[:, 1:2]) & (j[None, :] < X[:, 2:3])
+        v = c * jnp.exp(-gamma * klog)
+        x = jnp.where(mask, v[None, :] * (s1[:, None] - kcs[None, :]), 0.0)
+        term = jnp.where(mask, kd[None, :] * (1.0 - jnp.exp(-beta * jnp.log1p(x))), 0.0)
+        pred = l0 + a * jnp.exp(-alpha * jnp.log(s1)) - b * jnp.sum(term, axis=1)
+        r = jnp.log(pred) - target
+        cl = jnp.clip(r, -delta, delta)
+        return jnp.sum(w * cl * (r - 0.5 * cl))
+
     def default_starts(self) -> FloatArray:
         """Four starts in ``theta``: ``L0`` in {1.5, 3}, ``(alpha, gamma)`` low and high.
 
@@ -457,6 +484,9 @@ def _iterate(obj: _Objective, run: _Run, n_iter: int, max_iter: int, gtol_abs: f
 
 ROUND_ITERS = 10
 """L-BFGS iterations per start between abandonment checks."""
+SAME_BASIN = 0.05
+"""Starts closer than this in every ``theta`` coordinate (0.05 in ``L0``, 5% in the
+others) to a start with a lower objective are in its basin."""
 
 
 def _solve(
@@ -470,8 +500,9 @@ def _solve(
 
     A running start is *abandoned* when its objective exceeds the best seen by more
     than ``gap`` (relative) and it gained less than 1% of that gap over the round (a
-    worse local minimum or a plateau), or when it has reached the point of a better
-    start (coordinates within 1e-3 of it): continuing would repeat that start's work.
+    worse local minimum or a plateau), or when it has entered the basin of a better
+    start (every coordinate within ``SAME_BASIN`` of it): continuing would repeat that
+    start's work.
     """
     runs = []
     for v0 in V0:
@@ -496,7 +527,7 @@ def _solve(
                 continue
             behind = r.f - best.f
             stuck = behind > gap * abs(best.f) and (r.f_round - r.f) < 0.01 * behind
-            same = r.f >= best.f and float(np.max(np.abs(r.v - best.v))) < 1e-3
+            same = r.f >= best.f and float(np.max(np.abs(r.v - best.v))) < SAME_BASIN
             if stuck or same:
                 r.status = ABANDONED
 
