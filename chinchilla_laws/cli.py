@@ -6,8 +6,7 @@ Commands
 ``isoflop FILE``   Approach 2: IsoFLOP parabolas and power laws through their minima.
 ``envelope FILE``  Approach 1: the envelope of training curves.
 ``optimal``        Compute-optimal ``N`` and ``D`` of a preset or saved law.
-``curves ACTION``  Loss curves under any schedule (multi-power law): ``fit``,
-                   ``predict``, ``optimize-schedule``.
+``curves ACTION``  Multi-power law: ``fit``, ``predict``, ``optimize-schedule``.
 ``demo``           Every method on the built-in synthetic example (the default).
 ``plan``           The least-total-cost model for a target loss and an inference demand.
 ``backtest FILE``  Fit on the small runs, predict the big ones (``--rolling``: many splits).

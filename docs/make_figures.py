@@ -30,13 +30,17 @@ from chinchilla_laws.plot import (
     plot_envelope,
     plot_frontiers,
     plot_isoflop,
+    plot_loss_curves,
     plot_overtraining,
     plot_repeated_data,
+    plot_schedules,
 )
+from chinchilla_laws.schedules import luo2025_schedule
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "_static"
 EPOCH_CSV = HERE.parents[1] / "shared" / "data" / "chinchilla_epoch_reconstruction.csv"
+LUO_CSV = HERE.parents[1] / "shared" / "data" / "luo2025_lr_schedule_curves.csv"
 MUENNIGHOFF_CSV = HERE.parents[1] / "shared" / "data" / "muennighoff2023_data_constrained.csv"
 GADRE_CSV = HERE.parents[1] / "shared" / "data" / "gadre2024_overtraining_final_losses.csv"
 GOPHER = 5.76e23
@@ -156,6 +160,37 @@ def figure_overtraining() -> None:
     save(ax.figure, "overtraining.png")
 
 
+def luo_curves(size: str, split: str) -> list[cl.LossCurve] | None:
+    rows = read_rows(LUO_CSV)
+    if rows is None:
+        return None
+    out = []
+    for name in sorted({r["schedule"] for r in rows if r["model_size"] == size}):
+        mine = [r for r in rows if r["model_size"] == size and r["schedule"] == name]
+        if mine[0]["split"] != split:
+            continue
+        steps = np.array([int(r["step"]) for r in mine])
+        loss = np.array([float(r["loss"]) for r in mine])
+        out.append(cl.LossCurve(name=name, steps=steps, loss=loss, schedule=luo2025_schedule(name)))
+    return out
+
+
+def figure_loss_curves() -> None:
+    train = luo_curves("400M", "train")
+    test = luo_curves("400M", "test")
+    if train is None or test is None:
+        return
+    ax = plot_loss_curves(cl.LUO_2025_400M, train, test=test)
+    ax.set_ylim(2.7, 3.6)
+    ax.figure.set_size_inches(8.0, 5.5)
+    save(ax.figure, "loss_curves.png")
+
+
+def figure_schedules() -> None:
+    opt = cl.optimize_schedule(cl.LUO_2025_400M, 24000, warmup=2160, peak=3e-4, floor=1e-10)
+    save(plot_schedules(opt), "schedules.png")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     data = epoch_data()
@@ -166,6 +201,8 @@ def main() -> None:
     figure_frontiers(fit)
     figure_repeated_data()
     figure_overtraining()
+    figure_loss_curves()
+    figure_schedules()
 
 
 if __name__ == "__main__":
