@@ -539,3 +539,134 @@ def test_plot_isoflop_draws_the_estimators() -> None:
         plot_isoflop(n, loss, res, vertex="cubic")
     with pytest.raises(TypeError, match="`vertex`"):
         plot_isoflop(n, loss, res, vertex=3)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- from the mutation pass
+def test_simulated_standard_errors_match_an_independent_simulation() -> None:
+    # oracle for the local and spline standard errors: the same draws of the noise model
+    # through numpy's weighted polyfit and scipy's Akima1DInterpolator, one draw at a time
+    from chinchilla_laws.isoflop import _NOISE_SEED, NOISE_DRAWS
+
+    x = np.log(1e9) + np.linspace(-1.5, 1.5, 9)
+    base = 3.0 + 0.05 * (x - np.log(1e9)) ** 2 + 0.01 * np.sin(7 * x)
+    w = np.array([1.0, 2.0, 0.5, 3.0, 1.0, 4.0, 0.25, 1.0, 2.0])
+    n = np.exp(x)
+    for vertex in ("local", "spline"):
+        with pytest.warns(IsoFLOPWarning, match="Only 1 usable"):
+            res = isoflop_minima(
+                n, loss=base, compute=np.full(9, 1e20), weights=w, vertex=vertex, window=5
+            )
+        sigma = res.noise_sd
+        noise = np.random.default_rng(_NOISE_SEED).standard_normal((NOISE_DRAWS, 9))
+        draws = base + sigma * noise / np.sqrt(w)
+        minima = []
+        for y in draws:
+            if vertex == "local":
+                best = int(np.argmin(y))
+                lo = min(max(best - 2, 0), 4)
+                sel = slice(lo, lo + 5)
+                c2, c1, _ = np.polyfit(x[sel], y[sel], 2, w=np.sqrt(w[sel]))
+                if c2 > 0:
+                    minima.append(-c1 / (2 * c2))
+            else:
+                spl = Akima1DInterpolator(x, y)
+                grid = np.linspace(x[0], x[-1], 20001)
+                minima.append(grid[np.argmin(spl(grid))])
+        # rtol 1e-6: same draws; the spline oracle's grid step is 4e-5 in ln N
+        expected = float(np.std(minima, ddof=1))
+        assert res.vertex_se[0] == pytest.approx(expected, rel=1e-6 if vertex == "local" else 2e-3)
+
+
+def test_akima_fill_slope_between_straight_runs() -> None:
+    # Akima's slope is undefined between two straight runs (|m2 - m1| = |m4 - m3| = 0);
+    # scipy then averages the outer slopes: check against scipy on a kink -1 / +2
+    x = np.arange(8.0)
+    y = np.where(x <= 3, -(x - 3), 2 * (x - 3)) + 0.0
+    ours = _akima_coefficients(x, y[None, :])[0]
+    np.testing.assert_allclose(ours, Akima1DInterpolator(x, y).c, rtol=1e-12, atol=1e-12)
+
+
+def test_cubic_min_exact_quadratic_piece_and_edges() -> None:
+    # a piece with zero cubic coefficient (a3 = 0): its minimum is -a1 / (2 a2)
+    x = np.array([0.0, 1.0, 2.0])
+    c = np.zeros((1, 4, 2))
+    c[0, :, 0] = [0.0, 1.0, -0.8, 1.0]  # 1 - 0.8 s + s^2 on [0, 1]: minimum at s = 0.4
+    c[0, :, 1] = [0.0, 1.0, 1.2, 1.2]  # continues upwards from x = 1
+    xm, pm, curv, edge = _cubic_min(x, c)
+    assert xm[0] == pytest.approx(0.4, abs=1e-15) and pm[0] == pytest.approx(0.84, abs=1e-15)
+    assert curv[0] == pytest.approx(2.0, abs=1e-15) and not edge[0]
+    # a minimum inside the first interval is bracketed; at the last knot it is not, and
+    # the curvature there is the last piece's
+    xs = np.linspace(0.0, 4.0, 9)
+    ys = np.stack([(xs - 0.2) ** 2, np.exp(-xs)])
+    xm, _, curv, edge = _cubic_min(xs, _akima_coefficients(xs, ys))
+    assert edge.tolist() == [False, True] and xm[1] == 4.0
+    assert curv[1] == pytest.approx(float(Akima1DInterpolator(xs, ys[1])(4.0, 2)), rel=1e-9)
+
+
+def test_vertex_estimates_local_bracketing_and_three_sizes() -> None:
+    x = np.linspace(0.0, 6.0, 7)
+    rows = [(x - c) ** 2 for c in (0.0, 1.0, 5.0, 6.0)]  # lowest loss at sizes 0, 1, 5, 6
+    est = vertex_estimates(x, np.stack(rows), vertex="local", window=3)
+    assert est.bracketed.tolist() == [False, True, True, False]
+    # three sizes are enough for every estimator
+    for vertex in ESTIMATORS:
+        three = vertex_estimates(x[:3], (x[:3] - 1.0) ** 2, vertex=vertex, window=3)  # type: ignore[arg-type]
+        assert three.log_vertex[0] == pytest.approx(1.0, abs=1e-12)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        vertex_estimates([0.0, 1.0, 1.0, 2.0], [1.0, 0.0, 0.0, 1.0])
+
+
+def test_budget_grouping_and_its_errors() -> None:
+    # budgets 1.3x apart are separate groups; a chain of 3 wider than the tolerance is refused
+    x = np.log(1e9) + np.linspace(-1, 1, 5)
+    n = np.exp(np.concatenate([x, x]))
+    c = np.repeat([1e20, 1.3e20], 5)
+    loss = 3.0 + 0.1 * (np.log(n) - np.log(1e9)) ** 2
+    res = isoflop_minima(n, loss=loss, compute=c)
+    np.testing.assert_allclose(res.compute, [1e20, 1.3e20], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"span 0\.08"):
+        isoflop_minima(n[:3], loss=loss[:3], compute=[1.0e18, 1.04e18, 1.08e18])
+    with pytest.raises(ValueError, match="`compute` must contain only positive"):
+        res.optimal([1e21, -1.0])
+
+
+def test_spline_curve_of_a_budget_without_knots_is_nan() -> None:
+    n = np.exp(np.log(1e9) + np.linspace(-1, 1, 5))
+    loss = 3.0 + 0.1 * (np.log(n) - np.log(1e9)) ** 2
+    nn = np.concatenate([n, n[:2]])
+    c = np.repeat([1e20, 1e21], [5, 2])
+    ll = np.concatenate([loss, loss[:2]])
+    with pytest.warns(IsoFLOPWarning, match="too few points"):
+        res = isoflop_minima(nn, loss=ll, compute=c, vertex="spline")
+    small = res.budgets[1]
+    assert small.status is IsoFLOPStatus.TOO_FEW_POINTS and small.knots == ((), ())
+    out = small.curve([1e9, 2e9])
+    assert out.shape == (2,) and np.all(np.isnan(out))
+
+
+def test_isoflop_bias_with_estimators_and_conventions() -> None:
+    n, _, _, c, _ = design(WIDE_ABOVE)
+    bias = cl.isoflop_bias(LAW, n, c, vertex="spline")
+    assert bias.law is LAW and bias.fit.vertex == "spline"
+    np.testing.assert_allclose(bias.n_params_ratio, 1.0018, atol=5e-5)
+    with pytest.warns(IsoFLOPWarning, match="ASYMMETRIC"):
+        par = cl.isoflop_bias(LAW, n, c)
+    np.testing.assert_allclose(par.n_params_ratio, 1.0828, atol=5e-5)
+    loc = cl.isoflop_bias(LAW, n, c, vertex="local", window=3)
+    assert loc.fit.window == 3
+    # another FLOP convention: the truth follows it, so the ratios do not move
+    k8 = cl.isoflop_bias(LAW, n, c * 8 / 6, flops_per_param_token=8.0, vertex="spline")
+    np.testing.assert_allclose(k8.n_params_ratio, bias.n_params_ratio, rtol=1e-9)
+    # three sizes per budget are enough (min_points 3); unbracketed budgets stay out
+    three = cl.isoflop_bias(LAW, *design(np.array([-1.0, 0.0, 1.0]))[::3][:2])
+    assert three.fit.used.all()
+    for args, match in (
+        ((LAW, -n, c), "`n_params`"),
+        ((LAW, n, -c), "`compute`"),
+        ((LAW, n[:0], c[:0]), "`n_params` must have at least 1"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            cl.isoflop_bias(*args)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`flops_per_param_token`"):
+        cl.isoflop_bias(LAW, n, c, flops_per_param_token=0.0)
