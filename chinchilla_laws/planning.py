@@ -17,6 +17,7 @@ import enum
 import math
 import numbers
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,15 +71,6 @@ _NEWTON_STEP_TOL = 1e-13
 
 
 # ---------------------------------------------------------------------- validation
-def _check_law(law: Any) -> ChinchillaLaw:
-    """The law as a :class:`ChinchillaLaw` (an over-training law is one, with α = β = η)."""
-    if isinstance(law, ChinchillaLaw):
-        return law
-    if isinstance(law, OverTrainingLaw):
-        return law.chinchilla
-    raise TypeError(f"`law` must be a ChinchillaLaw or an OverTrainingLaw; got {_describe(law)}.")
-
-
 def _reducible(law: ChinchillaLaw, loss: FloatArray) -> FloatArray:
     """``loss - E``, refusing targets at or below the irreducible loss."""
     bad = ~(loss > law.E)
@@ -119,22 +111,31 @@ def _overflow_check(values: FloatArray, what: str, name: str) -> None:
 
 # ---------------------------------------------------------------------- loss targets
 def optimal_for_loss(
-    law: ChinchillaLaw | OverTrainingLaw,
+    law: Any,
     loss: ArrayLike,
     *,
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    unique_tokens: float | None = None,
+    n_params_range: tuple[float, float] = (1e4, 1e16),
+    n_tokens_range: tuple[float, float] = (1e4, 1e19),
 ) -> Frontier:
     r"""The training-compute-minimal model that reaches a target loss.
 
     Parameters
     ----------
-    law : ChinchillaLaw or OverTrainingLaw
-        The law ``L(N, D) = E + A/N**alpha + B/D**beta`` (an over-training law is one
-        with ``alpha = beta = eta``).
+    law : law of (N, D)
+        A :class:`ChinchillaLaw` or :class:`~chinchilla_laws.OverTrainingLaw` (closed
+        form), a :class:`~chinchilla_laws.DataConstrainedLaw` (with ``unique_tokens``),
+        or any law with a ``loss(n_params, n_tokens)`` method decreasing in ``D``
+        (numerical search, see :func:`inference_optimal`).
     loss : float or array_like
         Target losses, each above ``law.E``.
     flops_per_param_token : float, default 6.0
         ``k`` in ``C = k N D``.
+    unique_tokens : float, optional
+        The unique tokens available, for a data-constrained law.
+    n_params_range, n_tokens_range : (float, float)
+        The numerical search's ranges of ``N`` and ``D`` (not used by the closed form).
 
     Returns
     -------
@@ -169,12 +170,25 @@ def optimal_for_loss(
     >>> print(f"N = {f.n_params[0]:.4g}, D = {f.n_tokens[0]:.4g}, C = {f.compute[0]:.4g}")
     N = 1.621e+10, D = 8.031e+11, C = 7.812e+22
     """
-    lw = _check_law(law)
+    exact = _exact_law(law)
+    loss_fn = None if exact is not None else _loss_function(law, unique_tokens)
     target = np.atleast_1d(as_positive_array(loss, "loss"))
     if target.ndim != 1:
         raise ValueError(f"`loss` must be a number or a 1-D array; got shape {target.shape}.")
     k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
-    n, d = _chinchilla_for_loss(lw, _reducible(lw, target))
+    if exact is not None:
+        if unique_tokens is not None:
+            raise TypeError(
+                "`unique_tokens` is for the data-constrained law; this law has no data limit."
+            )
+        n, d = _chinchilla_for_loss(exact, _reducible(exact, target))
+    else:
+        assert loss_fn is not None
+        bounds = (
+            _log_bounds(n_params_range, "n_params_range"),
+            _log_bounds(n_tokens_range, "n_tokens_range"),
+        )
+        n, d = _inference_numeric(loss_fn, target, np.zeros_like(target), k, 1.0, bounds)
     with np.errstate(over="ignore"):
         c = k * n * d
     _overflow_check(c, "training compute", "loss")
@@ -330,13 +344,42 @@ def _inference_logit(
     return v
 
 
+def _inference_exact(
+    lw: ChinchillaLaw, target: FloatArray, demand: FloatArray, k: float, k_inf: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The closed-form-plus-Newton solution for a Chinchilla law (see the Notes)."""
+    shape = target.shape
+    reducible = _reducible(lw, target)
+    log_r = np.log(reducible)
+    n_c, d_c = _chinchilla_for_loss(lw, reducible)
+    al, be = lw.alpha, lw.beta
+    w0 = al / (al + be)
+    serving = demand > 0
+    # log w and log(1 - w); at D_inf = 0 the optimum is Chinchilla's, w = w0
+    log_w = np.full(shape, math.log(w0))
+    log_1mw = np.full(shape, math.log(1.0 - w0))
+    if serving.any():
+        v = _inference_logit(lw, log_r[serving], np.log(k_inf * demand[serving]), k)
+        log_w[serving] = math.log(w0) - _softplus(-v)
+        # 1 - w = (1 - w0) + w0 sigmoid(-v): no cancellation
+        log_1mw[serving] = np.log((1.0 - w0) + w0 * _sigmoid(-v))
+    with np.errstate(over="ignore"):
+        # without inference demand the optimum is Chinchilla's model, to the last bit
+        n = np.where(serving, np.exp((math.log(lw.A) - log_r - log_1mw) / al), n_c)
+        d = np.where(serving, np.exp((math.log(lw.B) - log_r - log_w) / be), d_c)
+    return n, d, n_c, d_c
+
+
 def inference_optimal(
-    law: ChinchillaLaw | OverTrainingLaw,
+    law: Any,
     loss: ArrayLike,
     inference_tokens: ArrayLike,
     *,
     flops_per_inference_token: float = FLOPS_PER_INFERENCE_TOKEN,
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    unique_tokens: ArrayLike | None = None,
+    n_params_range: tuple[float, float] = (1e4, 1e16),
+    n_tokens_range: tuple[float, float] = (1e4, 1e19),
 ) -> InferenceOptimal:
     r"""The model reaching ``loss`` at the least training plus inference cost.
 
@@ -345,11 +388,18 @@ def inference_optimal(
 
     Parameters
     ----------
-    law : ChinchillaLaw or OverTrainingLaw
-        The law ``L(N, D) = E + A/N**alpha + B/D**beta``. For Gadre et al.'s
-        over-training law (``alpha = beta = eta``) the result's ``tokens_per_param``
-        is the tokens-per-parameter ratio ``M`` that serving makes optimal, in place of
-        its compute-optimal ``M*``.
+    law : law of (N, D)
+        A :class:`ChinchillaLaw` ``E + A/N**alpha + B/D**beta`` (exact solve, see the
+        Notes). For Gadre et al.'s :class:`~chinchilla_laws.OverTrainingLaw` (one
+        with ``alpha = beta = eta``, also exact) the result's ``tokens_per_param`` is
+        the ratio ``M`` that serving makes optimal, in place of its compute-optimal
+        ``M*``. A :class:`~chinchilla_laws.DataConstrainedLaw` (with
+        ``unique_tokens``) or any other law with a ``loss(n_params, n_tokens)``
+        method decreasing in ``D`` is solved numerically: for each ``N`` the tokens
+        come from bisection on the loss contour, and the total cost is scanned on a
+        grid of ``ln N`` over ``n_params_range`` and refined by golden-section search
+        (relative accuracy about 1e-7 in ``N``; one minimum along the contour assumed).
+        The ``chinchilla_*`` fields are then that law's training-compute-minimal model.
     loss : float or array_like
         Target losses, each above ``law.E``.
     inference_tokens : float or array_like
@@ -359,6 +409,11 @@ def inference_optimal(
         ``k_inf``: FLOPs per parameter per inference token (a forward pass).
     flops_per_param_token : float, default 6.0
         ``k`` in the training cost ``C = k N D``.
+    unique_tokens : float, optional
+        The unique tokens available (``U``), for a data-constrained law only.
+    n_params_range, n_tokens_range : (float, float), default (1e4, 1e16), (1e4, 1e19)
+        Where the numerical search looks (not used by the exact solver); an optimum
+        at the edge of ``n_params_range`` raises.
 
     Returns
     -------
@@ -369,7 +424,11 @@ def inference_optimal(
     Raises
     ------
     ValueError
-        A target loss at or below ``E`` (unreachable); a negative inference demand.
+        A target loss at or below ``E`` (unreachable; for the numerical search, not
+        reached within the ranges); a negative inference demand.
+    TypeError
+        A law without a ``loss`` method; a data-constrained law without
+        ``unique_tokens`` (or ``unique_tokens`` for another law).
 
     Notes
     -----
@@ -415,7 +474,8 @@ def inference_optimal(
     ...       f"saving = {r.saving[0]:.3g} FLOPs ({r.saving_fraction[0]:.1%})")
     N = 6.97e+09, D = 1.25e+12, saving = 1.69e+22 FLOPs (17.4%)
     """
-    lw = _check_law(law)
+    exact = _exact_law(law)
+    loss_fn = None if exact is not None else _loss_function(law, unique_tokens)
     target = as_positive_array(loss, "loss")
     demand = _nonnegative_array(inference_tokens, "inference_tokens")
     try:
@@ -427,29 +487,33 @@ def inference_optimal(
         ) from None
     k_inf = as_positive_scalar(flops_per_inference_token, "flops_per_inference_token")
     k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
-    _reducible(lw, target)  # refuse unreachable targets, indexed as the caller gave them
     shape = shape if shape else (1,)
-    target = np.ascontiguousarray(np.broadcast_to(target, shape), dtype=np.float64)
-    demand = np.ascontiguousarray(np.broadcast_to(demand, shape), dtype=np.float64)
-    reducible = _reducible(lw, target)
-    log_r = np.log(reducible)
-    n_c, d_c = _chinchilla_for_loss(lw, reducible)
-
-    al, be = lw.alpha, lw.beta
-    w0 = al / (al + be)
-    serving = demand > 0
-    # log w and log(1 - w); at D_inf = 0 the optimum is Chinchilla's, w = w0
-    log_w = np.full(shape, math.log(w0))
-    log_1mw = np.full(shape, math.log(1.0 - w0))
-    if serving.any():
-        v = _inference_logit(lw, log_r[serving], np.log(k_inf * demand[serving]), k)
-        log_w[serving] = math.log(w0) - _softplus(-v)
-        # 1 - w = (1 - w0) + w0 sigmoid(-v): no cancellation
-        log_1mw[serving] = np.log((1.0 - w0) + w0 * _sigmoid(-v))
+    if exact is not None:
+        if unique_tokens is not None:
+            raise TypeError(
+                "`unique_tokens` is for the data-constrained law; this law has no data limit."
+            )
+        _reducible(exact, target)  # refuse unreachable targets, indexed as the caller gave them
+        target = np.ascontiguousarray(np.broadcast_to(target, shape), dtype=np.float64)
+        demand = np.ascontiguousarray(np.broadcast_to(demand, shape), dtype=np.float64)
+        n, d, n_c, d_c = _inference_exact(exact, target, demand, k, k_inf)
+    else:
+        assert loss_fn is not None
+        target = np.ascontiguousarray(np.broadcast_to(target, shape), dtype=np.float64)
+        demand = np.ascontiguousarray(np.broadcast_to(demand, shape), dtype=np.float64)
+        bounds = (
+            _log_bounds(n_params_range, "n_params_range"),
+            _log_bounds(n_tokens_range, "n_tokens_range"),
+        )
+        flat_t, flat_d = target.ravel(), demand.ravel()
+        n_c, d_c = _inference_numeric(loss_fn, flat_t, np.zeros_like(flat_d), k, k_inf, bounds)
+        n, d = _inference_numeric(loss_fn, flat_t, flat_d, k, k_inf, bounds)
+        n, d, n_c, d_c = (v.reshape(shape) for v in (n, d, n_c, d_c))
+        # the optimum is never worse than the training-minimal model: where the numeric
+        # search lands a hair above it (no demand), keep the training-minimal model
+        worse = k * n * d + k_inf * n * demand > k * n_c * d_c + k_inf * n_c * demand
+        n, d = np.where(worse, n_c, n), np.where(worse, d_c, d)
     with np.errstate(over="ignore"):
-        # without inference demand the optimum is Chinchilla's model, to the last bit
-        n = np.where(serving, np.exp((math.log(lw.A) - log_r - log_1mw) / al), n_c)
-        d = np.where(serving, np.exp((math.log(lw.B) - log_r - log_w) / be), d_c)
         train = k * n * d
         serve = k_inf * n * demand
         total = train + serve
@@ -476,6 +540,147 @@ def inference_optimal(
         flops_per_param_token=k,
         flops_per_inference_token=k_inf,
     )
+
+
+# ---------------------------------------------------------------------- numeric path (any law)
+_COARSE_POINTS = 64
+_GOLDEN_STEPS = 64
+_BISECT_STEPS = 64
+_INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+def _exact_law(law: Any) -> ChinchillaLaw | None:
+    """The law as a :class:`ChinchillaLaw` when the exact solver applies, else None."""
+    if isinstance(law, ChinchillaLaw):
+        return law
+    if isinstance(law, OverTrainingLaw):
+        return law.chinchilla
+    return None
+
+
+LossFunction = Callable[[FloatArray, FloatArray], FloatArray]
+
+
+def _loss_function(law: Any, unique_tokens: Any) -> LossFunction:
+    """``(N, D) -> L`` for the numeric path; a data-constrained law needs ``unique_tokens``."""
+    from .data_constrained import DataConstrainedLaw
+
+    if isinstance(law, DataConstrainedLaw):
+        if unique_tokens is None:
+            raise TypeError(
+                "`unique_tokens` is required for a DataConstrainedLaw: the unique tokens "
+                "available for training (U)."
+            )
+        u = as_positive_scalar(unique_tokens, "unique_tokens")
+        dc = law
+
+        def dc_loss(n: FloatArray, d: FloatArray) -> FloatArray:
+            return np.asarray(dc.loss(n, d, u), dtype=np.float64)
+
+        return dc_loss
+    if unique_tokens is not None:
+        raise TypeError(
+            "`unique_tokens` is for the data-constrained law; this law has no data limit."
+        )
+    fn = getattr(law, "loss", None)
+    if not callable(fn) or isinstance(law, type):
+        raise TypeError(
+            "`law` must be a law of (N, D) with a `loss(n_params, n_tokens)` method (a "
+            f"ChinchillaLaw, an OverTrainingLaw, a DataConstrainedLaw, ...); got "
+            f"{_describe(law)}."
+        )
+
+    def law_loss(n: FloatArray, d: FloatArray) -> FloatArray:
+        return np.asarray(fn(n, d), dtype=np.float64)
+
+    return law_loss
+
+
+def _log_bounds(value: Any, name: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be a pair (low, high); got {_describe(value)}.") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi):
+        raise ValueError(f"`{name}` must satisfy 0 < low < high; got ({lo!r}, {hi!r}).")
+    return math.log(lo), math.log(hi)
+
+
+def _inference_numeric(
+    loss_fn: LossFunction,
+    target: FloatArray,
+    demand: FloatArray,
+    k: float,
+    k_inf: float,
+    bounds: tuple[tuple[float, float], tuple[float, float]],
+) -> tuple[FloatArray, FloatArray]:
+    """Least ``N (k D + k_inf D_inf)`` on ``L(N, D) = target`` for any law decreasing in ``D``.
+
+    For each ``ln N`` the tokens come from bisection on ``ln D``; the total cost is
+    scanned on a grid of ``ln N`` and refined by golden-section search around the best
+    grid point (one minimum along the loss contour is assumed, as for every law here).
+    """
+    (xlo, xhi), (ylo, yhi) = bounds
+    with np.errstate(divide="ignore"):
+        log_serve = np.log(k_inf * demand)
+    log_k = math.log(k)
+
+    def solve_y(x: FloatArray) -> FloatArray:
+        n = np.exp(x)
+        lo = np.full(x.shape, ylo)
+        hi = np.full(x.shape, yhi)
+        with np.errstate(all="ignore"):
+            feasible = (loss_fn(n, np.exp(hi)) <= target) & (loss_fn(n, np.exp(lo)) >= target)
+            for _ in range(_BISECT_STEPS):
+                mid = 0.5 * (lo + hi)
+                above = loss_fn(n, np.exp(mid)) > target
+                lo = np.where(above, mid, lo)
+                hi = np.where(above, hi, mid)
+        out: FloatArray = np.where(feasible, 0.5 * (lo + hi), np.nan)
+        return out
+
+    def cost(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        y = solve_y(x)
+        with np.errstate(invalid="ignore"):
+            c = np.where(np.isfinite(y), x + np.logaddexp(log_k + y, log_serve), np.inf)
+        return c, y
+
+    grid = np.linspace(xlo, xhi, _COARSE_POINTS)
+    costs, _ = cost(np.broadcast_to(grid[:, None], (grid.size, target.size)).copy())
+    best = np.argmin(costs, axis=0)
+    reachable = np.isfinite(costs).any(axis=0)
+    if not reachable.all():
+        j = int(np.flatnonzero(~reachable)[0])
+        raise ValueError(
+            f"`loss` must be reachable by some model within `n_params_range` and "
+            f"`n_tokens_range`; got {float(target[j])!r} at index {j}, which no (N, D) "
+            "there reaches (at or below what the law can reach at all, or out of range)."
+        )
+    edge = (best == 0) | (best == grid.size - 1)
+    if edge.any():
+        j = int(np.flatnonzero(edge)[0])
+        raise ValueError(
+            "the least-cost model lies at the edge of `n_params_range` for `loss` "
+            f"{float(target[j])!r} (index {j}); widen `n_params_range`."
+        )
+    a = grid[best - 1]
+    b = grid[best + 1]
+    x1 = b - _INV_PHI * (b - a)
+    x2 = a + _INV_PHI * (b - a)
+    f1, _ = cost(x1)
+    f2, _ = cost(x2)
+    for _ in range(_GOLDEN_STEPS):
+        left = f1 <= f2
+        b = np.where(left, x2, b)
+        a = np.where(left, a, x1)
+        x2_new = np.where(left, x1, a + _INV_PHI * (b - a))
+        x1_new = np.where(left, b - _INV_PHI * (b - a), x2)
+        f_new, _ = cost(np.where(left, x1_new, x2_new))
+        f1, f2 = np.where(left, f_new, f2), np.where(left, f1, f_new)
+        x1, x2 = x1_new, x2_new
+    x = 0.5 * (a + b)
+    _, y = cost(x)
+    return np.exp(x), np.exp(y)
 
 
 # ---------------------------------------------------------------------- backtests
