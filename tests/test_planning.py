@@ -263,8 +263,31 @@ def test_flops_per_inference_token_is_equivalent_to_scaling_demand() -> None:
         (lambda: optimal_for_loss(SARDANA, [[2.0]]), ValueError, "1-D"),
         (lambda: optimal_for_loss(SARDANA, "2"), TypeError, "`loss`"),
         (lambda: optimal_for_loss("law", 2.0), TypeError, "`law` must be a law of"),
-        (lambda: optimal_for_loss(TINY_EXPONENTS, 1.0 + 1e-6), ValueError, "overflows"),
-        (lambda: inference_optimal(TINY_EXPONENTS, 1.0 + 1e-6, 1.0), ValueError, "overflows"),
+        (
+            lambda: optimal_for_loss(TINY_EXPONENTS, 1.0 + 1e-6),
+            ValueError,
+            "`loss` is out of range: the model size or token count overflows",
+        ),
+        (
+            lambda: inference_optimal(TINY_EXPONENTS, 1.0 + 1e-6, 1.0),
+            ValueError,
+            "`loss` is out of range: the model size or token count overflows",
+        ),
+        (
+            lambda: inference_optimal(SARDANA, 2.0, 1e300),
+            ValueError,
+            "`loss` is out of range: the total cost overflows",
+        ),
+        (
+            lambda: optimal_for_loss(SARDANA, 1.69 + 1e-9, flops_per_param_token=1e300),
+            ValueError,
+            "`loss` is out of range: the training compute overflows",
+        ),
+        (
+            lambda: inference_optimal(SARDANA, 2.0, 1e12, flops_per_param_token=-6),
+            ValueError,
+            "`flops_per_param_token`",
+        ),
         (
             lambda: optimal_for_loss(SARDANA, 2.0, flops_per_param_token=0),
             ValueError,
