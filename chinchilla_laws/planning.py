@@ -543,9 +543,9 @@ def inference_optimal(
 
 
 # ---------------------------------------------------------------------- numeric path (any law)
-_COARSE_POINTS = 64
-_GOLDEN_STEPS = 64
-_BISECT_STEPS = 64
+_COARSE_POINTS = 48
+_GOLDEN_STEPS = 48
+_BISECT_STEPS = 52
 _INV_PHI = (math.sqrt(5.0) - 1.0) / 2.0
 
 

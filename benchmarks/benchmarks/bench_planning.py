@@ -58,3 +58,25 @@ class DesignIsoFLOP:
 
     def time_design_for_se(self) -> None:
         cl.design_isoflop_for_se(0.01, cl.HOFFMANN_2022_TEX, rng=0)
+
+
+class OtherLaws:
+    """The numerical search (data-constrained law, 100 pairs) and the two-arm fit."""
+
+    def setup(self) -> None:
+        rng = np.random.default_rng(0)
+        self.loss = 2.2 + rng.uniform(0.0, 0.6, 100)
+        self.demand = 10.0 ** rng.uniform(9.0, 13.0, 100)
+        from chinchilla_laws.planning import SaturatingLaw
+
+        base = SaturatingLaw(E=1.8, A=2.0e3, alpha=0.16)
+        self.c = np.geomspace(1e18, 1e21, 6)
+        self.lb = base.loss(self.c) * np.exp(0.005 * rng.standard_normal(6))
+        self.ln = base.loss(2.5 * self.c) * np.exp(0.005 * rng.standard_normal(6))
+        cl.compute_multiplier(self.c, self.lb, self.c, self.ln)
+
+    def time_inference_optimal_data_constrained_100(self) -> None:
+        cl.inference_optimal(cl.MUENNIGHOFF_2023, self.loss, self.demand, unique_tokens=25e9)
+
+    def time_compute_multiplier(self) -> None:
+        cl.compute_multiplier(self.c, self.lb, self.c, self.ln)
