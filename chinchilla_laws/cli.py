@@ -870,6 +870,8 @@ def _data_info(runs: Runs) -> dict[str, Any]:
         "columns": dict(runs.columns),
         "derived": list(runs.derived),
         "flops_per_param_token": runs.flops_per_param_token,
+        "n_runs": runs.n_runs,
+        "skipped": dict(runs.skipped),
     }
 
 
@@ -879,7 +881,11 @@ def _data_line(runs: Runs) -> str:
     if runs.derived:
         k = f"{runs.flops_per_param_token:g}"
         derived = "; derived " + ", ".join(runs.derived) + f" from C = {k} N D"
-    return f"data: {runs.source} ({len(runs)} rows; {cols}{derived})"
+    line = f"data: {runs.source} ({len(runs)} rows; {cols}{derived})"
+    if runs.skipped:
+        why = "; ".join(f"{n} {reason}" for reason, n in runs.skipped.items())
+        line += f"\n  skipped {sum(runs.skipped.values())} rows: {why}"
+    return line
 
 
 def _starts(n: int | None, seed: int) -> Any:

@@ -731,9 +731,11 @@ def load_runs(
 
     skipped: dict[str, int] = {}
     row_number = np.arange(n_all)
+    dropped_keys = None
     if where is not None:
         row_number = row_number[keep]
         if groups is not None:
+            dropped_keys = groups[~keep]
             groups = groups[keep]
         n_left = int(keep.sum())
         if n_left == 0:
@@ -817,16 +819,28 @@ def load_runs(
     )
     if groups is None:
         return runs
-    return _split(runs, groups, header[gi])
+    return _split(runs, groups, header[gi], dropped_keys)
 
 
-def _split(runs: Runs, keys: AnyArray, column: str) -> dict[str, Runs]:
-    """One :class:`Runs` per distinct key, in the order of first appearance."""
+def _split(
+    runs: Runs, keys: AnyArray, column: str, dropped_keys: AnyArray | None
+) -> dict[str, Runs]:
+    """One :class:`Runs` per distinct key, in the order of first appearance.
+
+    Each group's :attr:`Runs.skipped` counts the rows of that group that ``where``
+    left out (``dropped_keys`` are their keys).
+    """
     uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    reasons = list(runs.skipped)
     out: dict[str, Runs] = {}
     for u in np.argsort(first, kind="stable"):
+        key = uniq[u]
         part = runs.select(np.flatnonzero(inverse == u))
-        out[str(uniq[u])] = dataclasses.replace(part, source=f"{runs.source} [{column}={uniq[u]}]")
+        n_dropped = 0 if dropped_keys is None else int(np.count_nonzero(dropped_keys == key))
+        skipped = {reasons[0]: n_dropped} if reasons and n_dropped else {}
+        out[str(key)] = dataclasses.replace(
+            part, source=f"{runs.source} [{column}={key}]", skipped=skipped
+        )
     return out
 
 

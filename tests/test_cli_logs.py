@@ -82,6 +82,9 @@ def test_marin_all_datasets_in_one_command(capsys: pytest.CaptureFixture[str]) -
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert all(f"== dataset = {d} ==" in text for d in MARIN)
+    # the selection is reported per group: Marin's 15 validation-optimal runs are left out
+    assert sum(sum(g["data"]["skipped"].values()) for g in out["groups"].values()) == 15
+    assert "not matching where is_validation_optimal_run='False'" in text
 
 
 # ---------------------------------------------------------------------- --where / --group-by
@@ -192,6 +195,12 @@ def test_envelope_from_a_folder_of_trainer_states(
     assert env["a"] == ref.a and env["b"] == ref.b
     assert env["n_runs"] == 3
     assert out["data"]["n_rows"] == sum(len(c[0]) - 1 for c in CURVES.values())
+    n_eval = sum(int((c[0] % 50 == 0).sum()) for c in CURVES.values())
+    assert out["data"]["skipped"] == {
+        "without a finite 'loss'": n_eval + 3,
+        "at zero tokens (step 0)": 3,
+    }
+    assert out["data"]["n_runs"] == 3
 
 
 def test_wandb_wide_export_and_format_option(

@@ -534,10 +534,14 @@ def test_group_by_returns_one_runs_per_value() -> None:
     assert groups["a"].loss.tolist() == [3.1, 2.7]
     assert groups["b"].loss.tolist() == [3.0]
     assert groups["a"].source.endswith("[dataset=a]")
+    # each group counts its own rows that `where` left out (a: 1 of 3, b: 1 of 2)
+    assert groups["a"].skipped == {"not matching where keep='true'": 1}
+    assert groups["b"].skipped == {"not matching where keep='true'": 1}
     frame = {"g": np.array([2, 1, 2]), "N": [1e8, 2e8, 3e8], "D": [1e9] * 3, "loss": [3, 2, 1]}
     by_g = load_runs(frame, group_by="g")
     assert list(by_g) == ["2", "1"]
     assert by_g["2"].n_params.tolist() == [1e8, 3e8]
+    assert by_g["2"].skipped == {} and by_g["1"].skipped == {}
     masked = load_runs(frame, where={"g": 2.0}, group_by="G")  # names match case-insensitively
     assert list(masked) == ["2"] and masked["2"].loss.tolist() == [3.0, 1.0]
 
