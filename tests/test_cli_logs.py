@@ -342,3 +342,25 @@ def test_reading_logs_reports_a_summary(tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert "read 3 runs, " in err and "skipped" in err and "at zero tokens (step 0)" in err
     assert TPS  # the fixtures above use the same curves
+
+
+def test_per_run_specs_on_the_command_line(tmp_path: Path) -> None:
+    import argparse
+    import re
+
+    from chinchilla_laws.cli import _per_run_spec
+
+    assert _per_run_spec("1.5e8") == 1.5e8
+    pattern = _per_run_spec(r"re:-(\d+M)-")
+    assert isinstance(pattern, re.Pattern) and pattern.pattern == r"-(\d+M)-"
+    assert _per_run_spec("column:num_params") == "num_params"
+    sizes = tmp_path / "sizes.json"
+    sizes.write_text('{"a": 1e8, "b": 2e8}', encoding="utf-8")
+    assert _per_run_spec(str(sizes)) == {"a": 1e8, "b": 2e8}
+    sizes.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(argparse.ArgumentTypeError, match="must hold an object"):
+        _per_run_spec(str(sizes))
+    with pytest.raises(argparse.ArgumentTypeError, match="cannot read"):
+        _per_run_spec(str(tmp_path / "missing.json"))
+    with pytest.raises(argparse.ArgumentTypeError, match="column:NAME"):
+        _per_run_spec("column:")
