@@ -275,3 +275,28 @@ def test_warnings_point_at_the_callers_line() -> None:
             call()
         files = {w.filename for w in record if issubclass(w.category, category)}
         assert files == {__file__}, (category, files)
+
+
+def test_save_runs_of_an_object_with_only_the_required_fields(tmp_path: Path) -> None:
+    # mutmut: getattr without a default passed the suite (every object saved had all fields)
+    from types import SimpleNamespace
+
+    runs = SimpleNamespace(
+        n_params=np.array([1e8, 2e8]), n_tokens=np.array([1e9, 2e9]), loss=np.array([3.0, 2.9])
+    )
+    path = tmp_path / "min.csv"
+    save_runs(runs, path)
+    back = load_runs(path)
+    assert path.read_text(encoding="utf-8").splitlines()[0] == "n_params,n_tokens,loss"
+    np.testing.assert_array_equal(back.loss, runs.loss)
+    assert back.run_id is None
+
+
+def test_round_trip_of_non_ascii_run_ids(tmp_path: Path) -> None:
+    ids = np.array(["α-run", "β-run", "模型"])
+    data = {"run_id": ids, "n_params": [1e8, 2e8, 3e8], "n_tokens": [1e9] * 3, "loss": [3.0] * 3}
+    path = tmp_path / "utf8.csv"
+    save_runs(data, path)
+    assert "模型" in path.read_bytes().decode("utf-8")
+    back = load_runs(path)
+    assert back.run_id is not None and back.run_id.tolist() == ids.tolist()
