@@ -1,6 +1,11 @@
 """Ratios of chinchilla_laws against plain-scipy baselines, measured in one run.
 
     python benchmarks/compare.py [--baseline-starts 30] [--baseline-resamples 20] [--skip-jax]
+                                 [--v01 PATH]
+
+``--v01 PATH`` also times the Epoch full grid with the package found under PATH
+(e.g. a ``git worktree`` of the 0.1 commit), in fresh processes alternating with
+this checkout, and prints the ratio (the no-regression check of issue 12).
 
 Absolute times on shared machines are noise; the ratios are the signal. Each
 baseline is timed on a subset and extrapolated linearly (stated in the output).
@@ -148,13 +153,53 @@ def jax_rows(n, d, loss, numba_grid: float, numba_boot: float, fit) -> None:
     )
 
 
+GRID_SCRIPT = """
+import sys, time
+sys.path.insert(0, {root!r})
+sys.path.insert(1, {bench!r})
+import chinchilla_laws as cl
+from benchmarks._data import epoch240
+data = epoch240()
+cl.fit_parametric(*data, warn=False)  # JIT warm-up (and cache fill)
+times = []
+for _ in range({repeat}):
+    t0 = time.perf_counter()
+    fit = cl.fit_parametric(*data, warn=False)
+    times.append(time.perf_counter() - t0)
+print(min(times), fit.objective, cl.__file__)
+"""
+
+
+def grid_seconds(root: Path, repeat: int = 3) -> tuple[float, float]:
+    """Best-of-``repeat`` full-grid time and objective of the package under ``root``."""
+    code = GRID_SCRIPT.format(
+        root=str(root), bench=str(Path(__file__).resolve().parents[1]), repeat=repeat
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    t, f, where = res.stdout.strip().splitlines()[-1].split()
+    if not where.startswith(str(root)):
+        raise RuntimeError(f"imported {where}, not the package under {root}")
+    return float(t), float(f)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-starts", type=int, default=30)
     parser.add_argument("--baseline-resamples", type=int, default=20)
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--skip-jax", action="store_true")
+    parser.add_argument("--v01", type=Path, default=None, help="checkout of version 0.1")
     args = parser.parse_args()
+
+    if args.v01 is not None:
+        here = Path(__file__).resolve().parents[1]
+        ours_t, old_t = [], []
+        for _ in range(3):  # alternate, so that load on a shared machine hits both
+            ours_t.append(grid_seconds(here)[0])
+            old_t.append(grid_seconds(args.v01)[0])
+        print("Epoch full grid, this checkout vs version 0.1 (fresh processes, warm JIT)")
+        print(f"  this checkout: {min(ours_t):7.3f} s   version 0.1: {min(old_t):7.3f} s   "
+              f"ratio {min(ours_t) / min(old_t):5.2f}")  # fmt: skip
 
     n, d, loss = epoch240()
     log_n, log_d, log_l = np.log(n), np.log(d), np.log(loss)

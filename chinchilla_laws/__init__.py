@@ -19,6 +19,7 @@ from .data_constrained import (
 )
 from .datasets import Curves, Sweep, synthetic_curves, synthetic_sweep
 from .envelope import EnvelopeResult, envelope, envelope_from_frame, envelope_from_runs
+from .family import LawFamily, family_names, get_family, register_family
 from .flops import (
     TABLE_A4_SHAPES,
     TransformerShape,
@@ -39,11 +40,15 @@ from .isoflop import (
     isoflop_minima,
     vertex_estimates,
 )
+from .joint import JointLaw, fit_joint
+from .kaplan import KAPLAN, KAPLAN_2020, KaplanFamily, KaplanLaw
 from .laws import (
     BESIROGLU_2024,
+    CHINCHILLA,
     HOFFMANN_2022_PRINTED,
     HOFFMANN_2022_TEX,
     PRESETS,
+    ChinchillaFamily,
     ChinchillaLaw,
     Frontier,
     get_preset,
@@ -87,6 +92,7 @@ from .parametric import (
     FitStatus,
     ParametricFit,
     StartStatus,
+    fit_law,
     fit_parametric,
     paper_grid,
     random_starts,
@@ -109,7 +115,9 @@ from .planning import (
     rolling_backtest,
 )
 from .powerlaw import PowerLaw, fit_power_law
+from .saturating import SATURATING, SaturatingFamily, SaturatingPowerLaw
 from .warnings import (
+    BackendOptionWarning,
     ChinchillaWarning,
     ConvergenceWarning,
     EnvelopeWarning,
@@ -123,18 +131,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BESIROGLU_2024",
+    "CHINCHILLA",
     "GADRE_2024",
     "GADRE_2024_DOWNSTREAM",
     "HOFFMANN_2022_PRINTED",
     "HOFFMANN_2022_TEX",
+    "KAPLAN",
+    "KAPLAN_2020",
     "LUO_2025_25M",
     "LUO_2025_100M",
     "LUO_2025_400M",
     "MUENNIGHOFF_2023",
     "MULTI_POWER_PRESETS",
     "PRESETS",
+    "SATURATING",
     "TABLE_A4_SHAPES",
+    "BackendOptionWarning",
     "Backtest",
+    "ChinchillaFamily",
     "ChinchillaLaw",
     "ChinchillaWarning",
     "ComputeMultiplier",
@@ -162,6 +176,10 @@ __all__ = [
     "IsoFLOPResult",
     "IsoFLOPStatus",
     "IsoFLOPWarning",
+    "JointLaw",
+    "KaplanFamily",
+    "KaplanLaw",
+    "LawFamily",
     "LossCurve",
     "MultiPowerBootstrap",
     "MultiPowerFit",
@@ -175,6 +193,8 @@ __all__ = [
     "PowerLawBootstrap",
     "RollingBacktest",
     "Runs",
+    "SaturatingFamily",
+    "SaturatingPowerLaw",
     "ScheduleStatus",
     "StartStatus",
     "Sweep",
@@ -199,12 +219,16 @@ __all__ = [
     "envelope",
     "envelope_from_frame",
     "envelope_from_runs",
+    "family_names",
     "fit_downstream_error",
+    "fit_joint",
+    "fit_law",
     "fit_multi_power",
     "fit_parametric",
     "fit_power_law",
     "flops_per_token",
     "flops_ratio_to_6nd",
+    "get_family",
     "get_multi_power_preset",
     "get_preset",
     "inference_optimal",
@@ -218,6 +242,7 @@ __all__ = [
     "params_from_compute",
     "prediction_errors",
     "random_starts",
+    "register_family",
     "rolling_backtest",
     "save_runs",
     "schedules",

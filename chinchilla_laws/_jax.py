@@ -34,19 +34,25 @@ that function; nothing here depends on the law.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from . import _kernels as K
-from ._solver import BatchResult, SolverOptions
+from . import _lbfgs as K
+from ._backends import BatchResult, Progress, SolverOptions
 from ._typing import BoolArray, FloatArray, IntArray
 
-__all__ = ["BUCKETS", "chinchilla_objective", "solve_rounds"]
+if TYPE_CHECKING:
+    from ._problem import Problem, WeightSets
+    from .family import LawFamily
+
+__all__ = ["BACKEND", "BUCKETS", "JaxBackend", "chinchilla_objective", "solve_rounds"]
 
 INSTALL_HINT = "pip install 'chinchilla_laws[jax]'"
 
@@ -700,23 +706,57 @@ def solve_rounds(
     )
 
 
-def solve_batch(
-    starts: FloatArray,
-    weight_sets: FloatArray,
-    weight_index: IntArray,
-    data: Any,
-    options: SolverOptions,
-    progress: Callable[[int, int], None] | None = None,
-) -> BatchResult:
-    """The Chinchilla objective through :func:`solve_rounds` (``data`` a ``_Prepared``)."""
-    return solve_rounds(
-        chinchilla_objective,
-        starts,
-        weight_sets,
-        weight_index,
-        (data.x, data.y, data.logl),
-        data.delta,
-        options,
-        progress,
-        chinchilla_admissible,
-    )
+def family_objective(family: LawFamily) -> Callable[..., Any]:
+    """``objective(z, w, data, delta)`` of :func:`solve_rounds` for a law family.
+
+    ``data = (X, aux, target, Q, m0)``: the family's ``jax_objective`` at
+    ``u = Q z + m0`` (the solver's free coordinates, fixed and tied parameters
+    mapped as in the Numba solver; ``Q`` empty means ``u = z``). One function per
+    family, so that its compiled rounds are reused.
+    """
+    return _family_objective(family)
+
+
+@functools.cache
+def _family_objective(family: LawFamily) -> Callable[..., Any]:
+    def objective(z: Any, w: Any, data: tuple[Any, ...], delta: Any) -> Any:
+        X, aux, target, Q, m0 = data
+        u = z if Q.shape[0] == 0 else Q @ z + m0
+        return family.jax_objective(u, X, aux, target, w, delta)
+
+    return objective
+
+
+class JaxBackend:
+    """The backend contract (:mod:`chinchilla_laws._backends`) over :func:`solve_rounds`."""
+
+    name = "jax"
+    options_honoured = frozenset(
+        {"max_iter", "gtol", "abandon", "round_iters", "abandon_after", "abandon_gap",
+         "abandon_progress"}
+    )  # fmt: skip
+
+    def solve(
+        self,
+        problem: Problem,
+        starts: FloatArray,
+        weight_sets: WeightSets,
+        options: SolverOptions,
+        progress: Progress | None = None,
+    ) -> BatchResult:
+        abandon = problem.family.abandon if options.abandon is None else options.abandon
+        opts = dataclasses.replace(options, abandon=abandon)
+        return solve_rounds(
+            family_objective(problem.family),
+            starts,
+            weight_sets.sets,
+            weight_sets.index,
+            problem.kernel_args,
+            problem.delta,
+            opts,
+            progress,
+            lambda z: problem.physical(problem.to_theta(z)),
+        )
+
+
+BACKEND = JaxBackend()

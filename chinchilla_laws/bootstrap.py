@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._solver import SolverOptions, solve_batch
+from ._backends import SolverOptions, get_backend
+from ._problem import WeightSets, objective_at, prepare
 from ._typing import FloatArray, IntArray, readonly
 from ._validation import (
     as_choice,
@@ -32,17 +33,10 @@ from ._validation import (
 )
 from ._warn import warn
 from .envelope import envelope
+from .family import LawFamily, get_family
 from .isoflop import isoflop_minima
-from .laws import ChinchillaLaw
-from .parametric import (
-    N_THETA,
-    ParametricFit,
-    StartStatus,
-    _prepare,
-    degenerate_terms,
-    fit_parametric,
-    objective,
-)
+from .laws import FLOPS_PER_PARAM_TOKEN
+from .parametric import FitStatus, ParametricFit, StartStatus, fit_law
 from .warnings import ChinchillaWarning, ConvergenceWarning
 
 __all__ = [
@@ -55,6 +49,7 @@ __all__ = [
 ]
 
 PARAMETER_NAMES = ("E", "A", "B", "alpha", "beta", "a", "b", "G")
+"""Quantities a Chinchilla bootstrap reports (the law's parameters and a, b, G)."""
 
 MIN_ISOFLOP_SUCCESS = 0.9
 """Fewest resamples of :func:`bootstrap_isoflop` that must give power laws (fraction)."""
@@ -156,28 +151,40 @@ class ParametricBootstrap:
         return np.flatnonzero(self.status == StartStatus.CONVERGED)
 
     @property
+    def family(self) -> LawFamily:
+        return get_family(self.fit.family)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The quantities in :attr:`samples`: the law's parameters (and a, b, G for Chinchilla)."""
+        fam = self.family
+        return PARAMETER_NAMES if fam.name == "chinchilla" else fam.param_names
+
+    def _params(self) -> FloatArray:
+        """Parameter rows ``(n_ok, P)`` of the successful resamples, ``param_names`` order."""
+        fam = self.family
+        t = self.thetas[self.ok]
+        with np.errstate(over="ignore"):
+            vals = np.where(np.array(fam.log_theta)[None, :], np.exp(t), t)
+        return vals[:, [fam.theta_params.index(p) for p in fam.param_names]]
+
+    @property
     def samples(self) -> dict[str, FloatArray]:
         """Per-parameter arrays over the successful resamples (E, A, B, alpha, beta, a, b, G)."""
-        t = self.thetas[self.ok]
-        alpha = t[:, 3]
-        beta = t[:, 4]
-        A = np.exp(t[:, 0])
-        B = np.exp(t[:, 1])
-        G = np.exp((np.log(alpha * A) - np.log(beta * B)) / (alpha + beta))
-        return {
-            "E": np.exp(t[:, 2]),
-            "A": A,
-            "B": B,
-            "alpha": alpha,
-            "beta": beta,
-            "a": beta / (alpha + beta),
-            "b": alpha / (alpha + beta),
-            "G": G,
-        }
+        fam = self.family
+        vals = self._params()
+        out = {p: np.ascontiguousarray(vals[:, k]) for k, p in enumerate(fam.param_names)}
+        if fam.name == "chinchilla":
+            alpha, beta, A, B = out["alpha"], out["beta"], out["A"], out["B"]
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                out["a"] = beta / (alpha + beta)
+                out["b"] = alpha / (alpha + beta)
+                out["G"] = np.exp((np.log(alpha * A) - np.log(beta * B)) / (alpha + beta))
+        return out
 
-    def laws(self) -> list[ChinchillaLaw]:
+    def laws(self) -> list[Any]:
         """The successful resamples as laws."""
-        return [ChinchillaLaw.from_theta(t) for t in self.thetas[self.ok]]
+        return [self.family.law_from_theta(t) for t in self.thetas[self.ok]]
 
     def standard_errors(self) -> dict[str, float]:
         """Bootstrap standard deviation of each parameter (``inf`` if it overflows)."""
@@ -192,7 +199,7 @@ class ParametricBootstrap:
 
     def interval(self, name: str, level: float = 0.95) -> tuple[float, float]:
         """Percentile interval of one parameter (``E, A, B, alpha, beta, a, b, G``)."""
-        key = as_choice(name, "name", PARAMETER_NAMES)
+        key = as_choice(name, "name", self.names)
         return _percentile_interval(self.samples[key], _check_level(level))
 
     def frontier(self, compute: ArrayLike, *, level: float = 0.95) -> FrontierBand:
@@ -202,18 +209,9 @@ class ParametricBootstrap:
         """
         c = as_float_array(np.atleast_1d(np.asarray(compute)), "compute", positive=True)
         lv = _check_level(level)
-        t = self.thetas[self.ok]
-        alpha = t[:, 3:4]
-        beta = t[:, 4:5]
-        log_g = (np.log(alpha) + t[:, 0:1] - np.log(beta) - t[:, 1:2]) / (alpha + beta)
-        lc = np.log(c / 6.0)[None, :]
-        log_n = log_g + beta / (alpha + beta) * lc
-        log_d = -log_g + alpha / (alpha + beta) * lc
-        n = np.exp(log_n)
-        d = np.exp(log_d)
-        loss = (
-            np.exp(t[:, 2:3]) + np.exp(t[:, 0:1] - alpha * log_n) + np.exp(t[:, 1:2] - beta * log_d)
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            fr = self.family.frontier(self._params(), c, FLOPS_PER_PARAM_TOKEN)
+        n, d, loss = fr.n_params, fr.n_tokens, fr.loss
         point = self.fit.law.optimal(c)
         tail = 50.0 * (1.0 - lv)
         q = [tail, 100.0 - tail]
@@ -245,27 +243,18 @@ class ParametricBootstrap:
 
     def summary(self, level: float = 0.95) -> str:
         """A table of estimates, standard errors and percentile intervals."""
-        ses = self.standard_errors()
-        ivs = self.intervals(level)
-        point = self.fit.law.as_dict()
-        pct = f"{100 * level:g}%"
-        lines = [
-            f"Bootstrap ({self.scheme}, {self.n_resamples} resamples, {self.n_failed} failed)",
-            f"  {'param':<6} {'estimate':>12} {'std err':>12}   {pct} interval",
-        ]
-        for k in PARAMETER_NAMES:
-            lo, hi = ivs[k]
-            lines.append(f"  {k:<6} {point[k]:>12.6g} {ses[k]:>12.4g}   ({lo:.6g}, {hi:.6g})")
-        return "\n".join(lines)
+        from .report import bootstrap_summary
+
+        return bootstrap_summary(self, _check_level(level))
 
 
 def _resample_weights(
-    n: int, n_resamples: int, scheme: str, fraction: float, gen: np.random.Generator
+    n: int, n_resamples: int, scheme: str, fraction: float, gen: np.random.Generator, n_free: int
 ) -> FloatArray:
     if scheme == "resample":
         counts = gen.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
         return np.ascontiguousarray(counts, dtype=np.float64)
-    m = max(round(fraction * n), N_THETA + 1)
+    m = max(round(fraction * n), n_free + 1)
     w = np.zeros((n_resamples, n))
     for r in range(n_resamples):
         w[r, gen.choice(n, size=m, replace=False)] = 1.0
@@ -283,11 +272,15 @@ def bootstrap_parametric(
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     fit: ParametricFit | None = None,
     starts: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+    fixed: Mapping[str, float] | None = None,
+    tied: Sequence[Sequence[str]] | None = None,
+    family: str | LawFamily | None = None,
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
     max_iter: int = 1000,
     gtol: float = 1e-7,
-    backend: Literal["numba", "jax"] = "numba",
+    backend: str = "numba",
     progress: Progress | None = None,
     chunk_size: int | None = None,
 ) -> ParametricBootstrap:
@@ -313,8 +306,14 @@ def bootstrap_parametric(
     starts : array_like of shape (S, 5), optional
         Run every resample from these starts instead (e.g. :func:`paper_grid`);
         the best of them is kept. Costs ``S`` times more.
-    delta, reduction, max_iter, gtol, backend
+    delta, reduction, max_iter, gtol, backend, family
         As for :func:`fit_parametric`.
+    weights : array_like, optional
+        Weights of the points, as for :func:`fit_parametric`; a resampled point
+        carries its weight (times how often it was drawn).
+    fixed, tied : optional
+        Fixed and tied parameters, as for :func:`fit_parametric`; by default those
+        of ``fit`` (a ``fit`` made with other constraints is refused).
     progress : callable, optional
         Called as ``progress(done, total)`` after each chunk of resamples (Numba)
         or after each round of the solver (JAX; ``done`` then counts finished
@@ -330,7 +329,9 @@ def bootstrap_parametric(
 
     Notes
     -----
-    A resample whose refit does not reach the gradient tolerance is *failed*:
+    Bootstrapping a ``fit`` whose status is not ``SUCCESS`` warns
+    (:class:`ConvergenceWarning`): its intervals describe a point that is not a
+    verified optimum. A resample whose refit does not reach the gradient tolerance is *failed*:
     it is kept in ``thetas`` with its status, counted in ``n_failed``, left out
     of intervals, and a :class:`ConvergenceWarning` reports the count.
 
@@ -350,76 +351,106 @@ def bootstrap_parametric(
     >>> bool(lo < boot.fit.law.a < hi)
     True
     """
-    data = _prepare(n_params, n_tokens, loss, delta=delta, reduction=reduction, weights=None)
+    if fit is not None and not isinstance(fit, ParametricFit):
+        raise TypeError(f"`fit` must be a ParametricFit or None; got {type(fit).__name__}.")
+    fam = get_family(
+        family if family is not None else (fit.family if fit is not None else "chinchilla")
+    )
+    if fit is not None:
+        if fit.family != fam.name:
+            raise ValueError(
+                f"`fit` is a fit of the {fit.family!r} family; `family` is {fam.name!r}."
+            )
+        if fixed is None and tied is None:
+            fixed, tied = dict(fit.fixed), fit.tied
+    data_cols = {"n_params": n_params, "n_tokens": n_tokens, "loss": loss}
+    problem = prepare(
+        fam, data_cols, delta=delta, reduction=reduction, weights=weights, fixed=fixed, tied=tied
+    )
+    cons = problem.constraints
     R = as_int(n_resamples, "n_resamples", minimum=2)
     sch = as_choice(scheme, "scheme", ("resample", "subsample"))
     frac = as_fraction(fraction, "fraction")
     gen = as_rng(rng)
     iters = as_int(max_iter, "max_iter", minimum=1)
     g_rel = as_positive_scalar(gtol, "gtol")
-    be: Literal["numba", "jax"] = (
-        "jax" if as_choice(backend, "backend", ("numba", "jax")) == "jax" else "numba"
-    )
+    be = get_backend(backend)
     chunk = 500 if chunk_size is None else as_int(chunk_size, "chunk_size", minimum=1)
     if progress is not None and not callable(progress):
         raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
     if fit is None:
-        fit = fit_parametric(
-            n_params,
-            n_tokens,
-            loss,
+        fit = fit_law(
+            fam,
+            data_cols,
             delta=delta,
             reduction=reduction,
+            weights=weights,
+            fixed=fixed,
+            tied=tied,
             max_iter=iters,
             gtol=g_rel,
-            backend=be,
+            backend=be.name,
         )
-    elif not isinstance(fit, ParametricFit):
-        raise TypeError(f"`fit` must be a ParametricFit or None; got {type(fit).__name__}.")
-    elif fit.n_points != data.n:
-        raise ValueError(f"`fit` was made on {fit.n_points} points; the data have {data.n}.")
-    elif fit.delta != data.delta or fit.reduction != data.reduction:
+    elif fit.n_points != problem.n:
+        raise ValueError(f"`fit` was made on {fit.n_points} points; the data have {problem.n}.")
+    elif fit.delta != problem.delta or fit.reduction != problem.reduction:
         raise ValueError(
             f"`fit` was made with delta={fit.delta:g}, reduction={fit.reduction!r}; the "
-            f"bootstrap uses delta={data.delta:g}, reduction={data.reduction!r}."
+            f"bootstrap uses delta={problem.delta:g}, reduction={problem.reduction!r}."
+        )
+    elif dict(fit.fixed) != dict(cons.fixed) or tuple(fit.tied) != cons.tied:
+        raise ValueError(
+            f"`fit` was made with fixed={dict(fit.fixed)}, tied={list(fit.tied)}; the "
+            f"bootstrap uses fixed={dict(cons.fixed)}, tied={list(cons.tied)}."
+        )
+    elif fit.weighted and weights is None:
+        raise ValueError(
+            "`fit` is a weighted fit; pass the same `weights` to bootstrap_parametric."
         )
     else:
-        f_here, _ = objective(fit.theta, n_params, n_tokens, loss, delta=delta, reduction=reduction)
+        f_here, _ = objective_at(problem, fit.theta, problem.weights)
         # round-off of the coordinate change is far below this; other data are not
-        scale = data.delta * (1.0 if data.reduction == "mean" else data.n)
+        scale = problem.delta * (1.0 if problem.reduction == "mean" else problem.weight_scale)
         if not math.isclose(f_here, fit.objective, rel_tol=1e-6, abs_tol=1e-9 * scale):
             raise ValueError(
-                "`fit` was not made on these data: its objective is "
+                "`fit` was not made on these data (and weights): its objective is "
                 f"{fit.objective:.10g}, but {f_here:.10g} at its parameters on the data given."
             )
+    if fit.status is not FitStatus.SUCCESS:
+        warn(
+            f"bootstrap_parametric: the full-data fit has status {fit.status.name} "
+            f"({fit.message}); the resamples start from a point that is not a verified "
+            "optimum and the intervals may mean little.",
+            ConvergenceWarning,
+        )
+    P = fam.n_params
     if starts is None:
         theta0 = fit.theta[None, :]
     else:
         theta0 = as_float_array(starts, "starts", ndim=2)
-        if theta0.shape[1] != N_THETA:
-            raise ValueError(f"`starts` must have shape (n_starts, 5); got shape {theta0.shape}.")
-    u0 = data.scaling.to_u(theta0)
-    S = u0.shape[0]
-    counts = _resample_weights(data.n, R, sch, frac, gen)
-    thetas = np.empty((R, N_THETA))
+        if theta0.shape[1] != P or theta0.shape[0] < 1:
+            raise ValueError(
+                f"`starts` must have shape (n_starts, {P}) and at least one row; got shape "
+                f"{theta0.shape}."
+            )
+    z0 = problem.to_z(theta0)
+    S = z0.shape[0]
+    counts = _resample_weights(problem.n, R, sch, frac, gen, problem.n_free)
+    point_w = counts * problem.weights[None, :]
+    thetas = np.empty((R, P))
     objectives = np.empty(R)
     status = np.empty(R, dtype=np.int64)
-    # every resample has the same total weight, hence one absolute tolerance
-    g_abs = data.abs_gtol(g_rel, counts[0])
-    opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=S > 1)
-    solve: Callable[..., Any]
-    if be == "jax":
-        from . import _jax
-
+    # several starts per resample: the backend's default abandonment; one start: none
+    abandon = None if S > 1 else False
+    round_progress: Progress | None = None
+    if be.name == "jax":
         if chunk_size is not None:
-            warnings.warn(
+            warn(
                 "bootstrap_parametric: the JAX backend does not use `chunk_size`: it solves "
                 "all resamples as one batch in rounds and reports progress per round.",
                 RuntimeWarning,
-                stacklevel=2,
             )
         chunk = R
-        round_progress: Progress | None = None
         if progress is not None:
             report = progress
 
@@ -427,40 +458,34 @@ def bootstrap_parametric(
                 report(finished // S, R)
 
             round_progress = per_round
-
-        def solve(starts_u: FloatArray, w_obj: FloatArray, widx: IntArray) -> Any:
-            return _jax.solve_batch(starts_u, w_obj, widx, data, opts, round_progress)
-
-    else:
-
-        def solve(starts_u: FloatArray, w_obj: FloatArray, widx: IntArray) -> Any:
-            return solve_batch(starts_u, w_obj, widx, data.x, data.y, data.logl, data.delta, opts)
-
     done = 0
     while done < R:
         stop = min(R, done + chunk)
-        block = counts[done:stop]
+        block = point_w[done:stop]
         w_obj = np.ascontiguousarray(
-            block / block.sum(axis=1, keepdims=True) if data.reduction == "mean" else block
+            block / block.sum(axis=1, keepdims=True) if problem.reduction == "mean" else block
         )
         nb = stop - done
-        starts_u = np.ascontiguousarray(np.tile(u0, (nb, 1)))
+        starts_z = np.ascontiguousarray(np.tile(z0, (nb, 1)))
         widx = np.repeat(np.arange(nb, dtype=np.int64), S)
-        res = solve(starts_u, w_obj, widx)
+        # one absolute tolerance per chunk: the smallest total weight of its resamples
+        g_abs = problem.abs_gtol(g_rel, block[int(np.argmin(block.sum(axis=1)))])
+        o = SolverOptions(max_iter=iters, gtol=g_abs, abandon=abandon)
+        res = be.solve(problem, starts_z, WeightSets(sets=w_obj, index=widx), o, round_progress)
         f = np.where(np.isfinite(res.f), res.f, np.inf).reshape(nb, S)
         st = np.asarray(res.status).reshape(nb, S)
         best = np.argmin(f, axis=1)
         rows = np.arange(nb)
-        u_best = np.asarray(res.u).reshape(nb, S, N_THETA)[rows, best]
-        thetas[done:stop] = data.scaling.to_theta(u_best)
+        z_best = np.asarray(res.u).reshape(nb, S, -1)[rows, best]
+        thetas[done:stop] = problem.to_theta(z_best)
         objectives[done:stop] = f[rows, best]
         status[done:stop] = st[rows, best]
         done = stop
-        if progress is not None and be != "jax":
+        if progress is not None and round_progress is None:
             progress(done, R)
     # a refit that "converged" to a non-physical or degenerate law is no estimate
-    bad = (thetas[:, 3] <= 0) | (thetas[:, 4] <= 0)
-    bad |= degenerate_terms(np.where(bad[:, None], fit.theta, thetas), data, data.weights)
+    bad = ~problem.physical(thetas)
+    bad |= fam.degenerate(np.where(bad[:, None], fit.theta, thetas), problem, problem.weights)
     status[bad & (status == StartStatus.CONVERGED)] = StartStatus.DEGENERATE
     n_failed = int(np.count_nonzero(status != StartStatus.CONVERGED))
     if n_failed:

@@ -1062,7 +1062,7 @@ def _run_fit(
                 fit=fit,
                 delta=fit.delta,
                 reduction=fit.reduction,  # type: ignore[arg-type]
-                backend=fit.backend,  # type: ignore[arg-type]
+                backend=fit.backend,
                 progress=bar,
             )
         finally:

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._typing import FloatArray, readonly
+from . import _kernels as K
+from ._typing import BoolArray, FloatArray, readonly
 from ._validation import _describe, as_float_array, as_positive_array, as_positive_scalar
+from .family import Design, FrontierArrays, LawFamily, register_family
+
+if TYPE_CHECKING:
+    from ._problem import Problem
 
 if TYPE_CHECKING:
     from .planning import InferenceOptimal
 
 __all__ = [
     "BESIROGLU_2024",
+    "CHINCHILLA",
+    "FLOPS_PER_PARAM_TOKEN",
     "HOFFMANN_2022_PRINTED",
     "HOFFMANN_2022_TEX",
     "PRESETS",
+    "ChinchillaFamily",
     "ChinchillaLaw",
     "Frontier",
     "get_preset",
@@ -146,6 +155,8 @@ class ChinchillaLaw:
     beta: float
     name: str = field(default="", compare=False)
 
+    family: ClassVar[LawFamily]
+
     def __post_init__(self) -> None:
         for attr in ("E", "A", "B", "alpha", "beta"):
             value = getattr(self, attr)
@@ -169,9 +180,19 @@ class ChinchillaLaw:
             raise ValueError(
                 f"`theta` must have 5 entries (a, b, e, alpha, beta); got {t.shape[0]}."
             )
-        return cls(
-            E=math.exp(t[2]), A=math.exp(t[0]), B=math.exp(t[1]), alpha=t[3], beta=t[4], name=name
-        )
+        with np.errstate(over="ignore", under="ignore"):
+            E, A, B = np.exp(t[[2, 0, 1]])
+        for key, value, coord in (("E", E, t[2]), ("A", A, t[0]), ("B", B, t[1])):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(
+                    f"`theta` gives {key} = exp({coord!r}), which is not a positive finite float64."
+                )
+        return cls(E=float(E), A=float(A), B=float(B), alpha=t[3], beta=t[4], name=name)
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The law's parameters by name (``E, A, B, alpha, beta``)."""
+        return {"E": self.E, "A": self.A, "B": self.B, "alpha": self.alpha, "beta": self.beta}
 
     @property
     def theta(self) -> FloatArray:
@@ -228,31 +249,18 @@ class ChinchillaLaw:
     def __call__(self, n_params: ArrayLike, n_tokens: ArrayLike) -> FloatArray:
         return self.loss(n_params, n_tokens)
 
-    def optimal(self, compute: ArrayLike, *, flops_per_param_token: float = 6.0) -> Frontier:
+    def optimal(
+        self, compute: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+    ) -> Frontier:
         """The compute-optimal ``N``, ``D`` and loss at budgets ``compute`` (FLOPs).
 
         ``compute`` follows ``C = k N D`` with ``k = flops_per_param_token`` (6 by
         default, the paper's convention).
         """
-        c, _ = _as_budget(compute, "compute")
-        k = _check_k(flops_per_param_token)
-        ck = np.log(c / k)
-        log_g = self._log_g()
-        with np.errstate(over="ignore", under="ignore"):
-            n = np.exp(log_g + self.a * ck)
-            d = np.exp(-log_g + self.b * ck)
-        bad = ~((n > 0) & np.isfinite(n) & (d > 0) & np.isfinite(d))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"`compute` = {float(c[i]):.6g} is out of range for this law: its frontier "
-                f"N_opt = {float(n[i]):.3g}, D_opt = {float(d[i]):.3g} is not a finite positive "
-                f"float64 (log G = {log_g:.6g}; A = {self.A:.6g}, B = {self.B:.6g})."
-            )
-        return Frontier(compute=c.copy(), n_params=n, n_tokens=d, loss=self.loss(n, d))
+        return optimal_frontier(self, compute, flops_per_param_token=flops_per_param_token)
 
     def optimal_for_params(
-        self, n_params: ArrayLike, *, flops_per_param_token: float = 6.0
+        self, n_params: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
     ) -> Frontier:
         """The budget (and tokens) for which ``n_params`` is compute-optimal.
 
@@ -270,7 +278,7 @@ class ChinchillaLaw:
         return Frontier(compute=c, n_params=n.copy(), n_tokens=d, loss=self.loss(n, d))
 
     def optimal_for_tokens(
-        self, n_tokens: ArrayLike, *, flops_per_param_token: float = 6.0
+        self, n_tokens: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
     ) -> Frontier:
         """The budget (and model size) for which ``n_tokens`` is compute-optimal."""
         d, _ = _as_budget(n_tokens, "n_tokens")
@@ -315,7 +323,7 @@ class ChinchillaLaw:
         )
 
     def tokens_per_param(
-        self, compute: ArrayLike, *, flops_per_param_token: float = 6.0
+        self, compute: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
     ) -> FloatArray:
         """``D_opt / N_opt`` at budgets ``compute`` (FLOPs, ``C = 6 N D`` by default)."""
         return self.optimal(compute, flops_per_param_token=flops_per_param_token).tokens_per_param
@@ -334,22 +342,209 @@ class ChinchillaLaw:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """Parameters and derived exponents as plain floats (for JSON)."""
-        return {
-            "name": self.name,
-            "E": self.E,
-            "A": self.A,
-            "B": self.B,
-            "alpha": self.alpha,
-            "beta": self.beta,
-            "a": self.a,
-            "b": self.b,
-            "G": self.G,
-        }
+        """Parameters and derived exponents as plain floats (for JSON).
+
+        The layout of :func:`chinchilla_laws.serialize.law_to_dict`: ``family``,
+        ``version`` and ``params``, and, as version 0.1 wrote them, the parameters
+        and ``a``, ``b``, ``G`` at the top level.
+        """
+        from .serialize import law_to_dict
+
+        return law_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ChinchillaLaw:
+        """The law stored by :meth:`as_dict` (or a version-0.1 law dict or JSON file).
+
+        Raises ``ValueError`` for a dict of another family or an unknown version.
+        """
+        from .serialize import law_from_dict
+
+        law: ChinchillaLaw = law_from_dict(data, family="chinchilla")
+        return law
+
+    def _repr_markdown_(self) -> str:
+        from .report import law_markdown
+
+        return law_markdown(self)
 
 
 def _check_k(value: Any) -> float:
     return as_positive_scalar(value, "flops_per_param_token")
+
+
+def optimal_frontier(
+    law: Any, compute: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+) -> Frontier:
+    """The compute-optimal allocation of any law whose family has a frontier.
+
+    The one path every result's ``optimal(compute)`` takes: validate the budgets,
+    call the family's vectorised :meth:`~chinchilla_laws.family.LawFamily.frontier`
+    on the law's parameters, wrap the row in a :class:`Frontier`.
+    """
+    c, _ = _as_budget(compute, "compute")
+    k = _check_k(flops_per_param_token)
+    fam: LawFamily = law.family
+    params = np.array([[law.params[p] for p in fam.param_names]])
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        fr = fam.frontier(params, c, k)
+    n, d = fr.n_params[0], fr.n_tokens[0]
+    bad = ~((n > 0) & np.isfinite(n) & (d > 0) & np.isfinite(d))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"`compute` = {float(c[i]):.6g} is out of range for this law: its frontier "
+            f"N_opt = {float(n[i]):.3g}, D_opt = {float(d[i]):.3g} is not a finite positive "
+            f"float64 ({law!r})."
+        )
+    return Frontier(compute=c.copy(), n_params=n, n_tokens=d, loss=np.array(fr.loss[0]))
+
+
+class ChinchillaFamily(LawFamily):
+    r"""``L(N, D) = E + A/N^alpha + B/D^beta`` (Hoffmann et al. 2022): the first family.
+
+    Solver coordinates ``theta = (log A, log B, log E, alpha, beta)``; the kernel
+    works on ``u = (a - alpha m_x, b - beta m_y, e, alpha s_x, beta s_y)`` with
+    ``x = (log N - m_x) / s_x`` and ``y`` likewise, which removes the strong
+    ``a``--``alpha`` and ``b``--``beta`` correlation (condition number about 1e11 on
+    Chinchilla's data without it).
+    """
+
+    name = "chinchilla"
+    equation = "L(N, D) = E + A/N^alpha + B/D^beta"
+    param_names = ("E", "A", "B", "alpha", "beta")
+    theta_params = ("A", "B", "E", "alpha", "beta")
+    log_theta = (True, True, True, False, False)
+    theta_names = ("a", "b", "e", "alpha", "beta")
+    exponents = ("alpha", "beta")
+    data_names = ("n_params", "n_tokens", "loss")
+    start_low = (0.0, 0.0, -1.0, 0.0, 0.0)
+    start_high = (25.0, 25.0, 1.0, 2.0, 2.0)
+
+    DEAD_SHARE = 1e-6
+    """A term whose share of the predicted loss stays below this at every point is dead."""
+
+    @property
+    def kernel(self) -> Any:
+        return K.objective_grad
+
+    def jax_objective(self, u: Any, X: Any, aux: Any, target: Any, w: Any, delta: Any) -> Any:
+        import jax
+        import jax.numpy as jnp
+
+        p1 = u[0] - u[3] * X[:, 0]
+        p2 = u[1] - u[4] * X[:, 1]
+        p3 = jnp.broadcast_to(u[2], p1.shape)
+        r = jax.nn.logsumexp(jnp.stack([p1, p2, p3]), axis=0) - target
+        c = jnp.clip(r, -delta, delta)
+        return jnp.sum(w * c * (r - 0.5 * c))
+
+    def design(self, data: Mapping[str, FloatArray]) -> Design:
+        log_n = np.log(data["n_params"])
+        log_d = np.log(data["n_tokens"])
+        mx, my = float(np.mean(log_n)), float(np.mean(log_d))
+        sx, sy = float(np.std(log_n)), float(np.std(log_d))
+        sx = sx if sx > 0 else 1.0
+        sy = sy if sy > 0 else 1.0
+        X = np.stack([(log_n - mx) / sx, (log_d - my) / sy], axis=1)
+        S = np.eye(5)
+        S[0, 3] = -mx
+        S[1, 4] = -my
+        S[3, 3] = sx
+        S[4, 4] = sy
+        return Design(X=X, target=np.log(data["loss"]), scale=S, offset=np.zeros(5))
+
+    def identifiability(self, data: Mapping[str, FloatArray], active: BoolArray) -> list[str]:
+        notes = []
+        for name in ("n_params", "n_tokens"):
+            distinct = np.unique(data[name][active]).size
+            if distinct < 2:
+                raise ValueError(
+                    f"`{name}` must take at least two distinct values; got one for every "
+                    "point: its exponent cannot be fitted."
+                )
+            if distinct < 3:
+                notes.append(
+                    f"`{name}` takes only {distinct} distinct values: a power law plus a "
+                    "constant needs at least 3, so E cannot be told apart from that term."
+                )
+        # log N and log D on one line (e.g. every run at one tokens-per-parameter ratio):
+        # A/N^alpha and B/D^beta cannot be told apart
+        x = np.log(data["n_params"][active])
+        y = np.log(data["n_tokens"][active])
+        xa = x - x.mean()
+        ya = y - y.mean()
+        corr = float(xa @ ya / math.sqrt(float(xa @ xa) * float(ya @ ya)))
+        if abs(corr) > 1.0 - 1e-9:
+            raise ValueError(
+                "`n_params` and `n_tokens` lie on one line in log space (correlation "
+                f"{corr:.12f}), e.g. all runs use one tokens-per-parameter ratio; the N and "
+                "D terms of the law cannot be told apart. Add runs at other ratios."
+            )
+        return notes
+
+    def degenerate(self, thetas: FloatArray, problem: Problem, weights: FloatArray) -> BoolArray:
+        """A term is dead when its share of the predicted loss is below ``DEAD_SHARE``
+        at every point with non-zero weight, or at every point but those at one value
+        of its variable (a step, not a power law); it is constant when its exponent
+        moves its logarithm by less than ``DEAD_SHARE`` across the points."""
+        active = weights > 0
+        x = problem.X[active, 0]
+        y = problem.X[active, 1]
+        u = problem.to_u(np.atleast_2d(thetas))
+        p = np.stack(
+            [
+                u[:, 0:1] - u[:, 3:4] * x[None, :],
+                u[:, 1:2] - u[:, 4:5] * y[None, :],
+                np.broadcast_to(u[:, 2:3], (u.shape[0], x.size)),
+            ]
+        )
+        m = p.max(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            shares = np.exp(p - m) / np.exp(p - m).sum(axis=0)
+        alive = shares >= self.DEAD_SHARE
+        dead = (~alive.any(axis=2)).any(axis=0)
+        # a power-law term alive at only one value of its variable is a step that fits
+        # the points there (e.g. beta = 24, B = 1e190 on data without a D term)
+        for k, col in ((0, x), (1, y)):
+            for r in np.flatnonzero(~dead):
+                if np.unique(col[alive[k, r]]).size < 2:
+                    dead[r] = True
+        flat = (np.abs(u[:, 3]) * np.ptp(x) < self.DEAD_SHARE) | (
+            np.abs(u[:, 4]) * np.ptp(y) < self.DEAD_SHARE
+        )
+        out: BoolArray = dead | flat | ~np.isfinite(u).all(axis=1)
+        return out
+
+    def frontier(
+        self, params: FloatArray, compute: FloatArray, flops_per_param_token: float
+    ) -> FrontierArrays:
+        """Closed form (Hoffmann et al. 2022, Eq. 4), vectorised over parameter rows."""
+        E, A, B, alpha, beta = (params[:, k : k + 1] for k in range(5))
+        # in logs: finite for every valid law even where G itself leaves float64
+        log_g = (np.log(alpha) + np.log(A) - np.log(beta) - np.log(B)) / (alpha + beta)
+        ck = np.log(compute / flops_per_param_token)[None, :]
+        log_n = log_g + beta / (alpha + beta) * ck
+        log_d = -log_g + alpha / (alpha + beta) * ck
+        n = np.exp(log_n)
+        d = np.exp(log_d)
+        loss = E + A * np.exp(-alpha * log_n) + B * np.exp(-beta * log_d)
+        return FrontierArrays(n_params=n, n_tokens=d, loss=loss, extra={})
+
+    def default_starts(self) -> FloatArray:
+        ab = np.arange(0.0, 26.0, 5.0)
+        e = np.arange(-1.0, 1.01, 0.5)
+        ex = np.arange(0.0, 2.01, 0.5)
+        mesh = np.meshgrid(ab, ab, e, ex, ex, indexing="ij")
+        return np.ascontiguousarray(np.stack([m.ravel() for m in mesh], axis=1))
+
+    def make_law(self, params: Mapping[str, float], *, name: str = "") -> ChinchillaLaw:
+        return ChinchillaLaw(name=name, **{k: params[k] for k in self.param_names})
+
+
+CHINCHILLA = register_family(ChinchillaFamily())
+"""The Chinchilla law family (registered as ``"chinchilla"``)."""
+ChinchillaLaw.family = CHINCHILLA
 
 
 HOFFMANN_2022_PRINTED = ChinchillaLaw(

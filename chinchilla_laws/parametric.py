@@ -12,8 +12,7 @@ with ``A, B, E = exp(a), exp(b), exp(e)``, by L-BFGS from a grid of starts.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import Any, Literal
@@ -21,27 +20,24 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _kernels as K
-from ._solver import SolverOptions, solve_batch
+from . import _lbfgs as K
+from . import _solver  # noqa: F401 - registers the Numba backend
+from ._backends import BatchResult, SolverOptions, check_options, get_backend
+from ._problem import Problem, WeightSets, objective_at, prepare
 from ._typing import BoolArray, FloatArray, IntArray, readonly
-from ._validation import (
-    as_bool,
-    as_choice,
-    as_float_array,
-    as_int,
-    as_positive_scalar,
-    as_rng,
-    same_length,
-)
-from ._warn import warn
-from .laws import ChinchillaLaw
+from ._validation import as_bool, as_float_array, as_int, as_positive_scalar, as_rng
+from ._warn import warn as emit_warning
+from .family import LawFamily, get_family
+from .laws import CHINCHILLA
 from .warnings import ConvergenceWarning, GridBoundaryWarning, IdentifiabilityWarning
 
 __all__ = [
     "FitStatus",
     "ParametricFit",
     "StartStatus",
+    "fit_law",
     "fit_parametric",
+    "objective",
     "paper_grid",
     "random_starts",
 ]
@@ -95,6 +91,10 @@ class FitStatus(Enum):
         "<= 0); the result is the best start with positive exponents, and the data "
         "probably do not constrain the law"
     )
+    NOT_IDENTIFIABLE = (
+        "the design cannot determine every parameter (too few distinct values of an "
+        "input); the optimum is one of many that fit equally well"
+    )
 
 
 def paper_grid() -> FloatArray:
@@ -109,126 +109,74 @@ def paper_grid() -> FloatArray:
     >>> paper_grid().shape
     (4500, 5)
     """
-    ab = np.arange(0.0, 26.0, 5.0)
-    e = np.arange(-1.0, 1.01, 0.5)
-    ex = np.arange(0.0, 2.01, 0.5)
-    mesh = np.meshgrid(ab, ab, e, ex, ex, indexing="ij")
-    return np.ascontiguousarray(np.stack([m.ravel() for m in mesh], axis=1))
+    return CHINCHILLA.default_starts()
 
 
 def random_starts(
     n: int,
     *,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
-    low: ArrayLike = (0.0, 0.0, -1.0, 0.0, 0.0),
-    high: ArrayLike = (25.0, 25.0, 1.0, 2.0, 2.0),
+    low: ArrayLike | None = None,
+    high: ArrayLike | None = None,
+    family: str | LawFamily = "chinchilla",
 ) -> FloatArray:
-    """``n`` starts drawn uniformly in the box ``[low, high]`` (``theta`` coordinates)."""
+    """``n`` starts drawn uniformly in the box ``[low, high]`` (``theta`` coordinates).
+
+    The default box is the family's (``family.start_low``, ``family.start_high``);
+    for Chinchilla ``(0, 0, -1, 0, 0)`` to ``(25, 25, 1, 2, 2)``, the paper grid's box.
+    """
+    fam = get_family(family)
+    P = fam.n_params
     count = as_int(n, "n", minimum=1)
     gen = as_rng(rng)
-    lo = as_float_array(low, "low")
-    hi = as_float_array(high, "high")
-    if lo.shape != (N_THETA,) or hi.shape != (N_THETA,):
+    lo = as_float_array(fam.start_low if low is None else low, "low")
+    hi = as_float_array(fam.start_high if high is None else high, "high")
+    if lo.shape != (P,) or hi.shape != (P,):
         raise ValueError(
-            f"`low` and `high` must have 5 entries; got {lo.shape[0]} and {hi.shape[0]}."
+            f"`low` and `high` must have {P} entries; got {lo.shape[0]} and {hi.shape[0]}."
         )
     if np.any(hi < lo):
         raise ValueError("`high` must be >= `low` in every coordinate.")
-    return np.ascontiguousarray(gen.uniform(lo, hi, size=(count, N_THETA)))
-
-
-@dataclass(frozen=True, slots=True)
-class _Scaling:
-    """Standardisation of log N and log D; maps ``theta`` <-> internal ``u``."""
-
-    mx: float
-    sx: float
-    my: float
-    sy: float
-
-    @classmethod
-    def from_data(cls, log_n: FloatArray, log_d: FloatArray) -> _Scaling:
-        sx = float(np.std(log_n))
-        sy = float(np.std(log_d))
-        return cls(
-            mx=float(np.mean(log_n)),
-            sx=sx if sx > 0 else 1.0,
-            my=float(np.mean(log_d)),
-            sy=sy if sy > 0 else 1.0,
-        )
-
-    def to_u(self, theta: FloatArray) -> FloatArray:
-        t = np.atleast_2d(theta)
-        u = np.empty_like(t)
-        u[:, 0] = t[:, 0] - t[:, 3] * self.mx
-        u[:, 1] = t[:, 1] - t[:, 4] * self.my
-        u[:, 2] = t[:, 2]
-        u[:, 3] = t[:, 3] * self.sx
-        u[:, 4] = t[:, 4] * self.sy
-        return np.ascontiguousarray(u)
-
-    def to_theta(self, u: FloatArray) -> FloatArray:
-        v = np.atleast_2d(u)
-        t = np.empty_like(v)
-        t[:, 3] = v[:, 3] / self.sx
-        t[:, 4] = v[:, 4] / self.sy
-        t[:, 0] = v[:, 0] + t[:, 3] * self.mx
-        t[:, 1] = v[:, 1] + t[:, 4] * self.my
-        t[:, 2] = v[:, 2]
-        return t
-
-    def grad_to_theta(self, gu: FloatArray) -> FloatArray:
-        """Chain rule: gradient in ``u`` to gradient in ``theta``."""
-        g = np.atleast_2d(gu)
-        out = np.empty_like(g)
-        out[:, 0] = g[:, 0]
-        out[:, 1] = g[:, 1]
-        out[:, 2] = g[:, 2]
-        out[:, 3] = -self.mx * g[:, 0] + self.sx * g[:, 3]
-        out[:, 4] = -self.my * g[:, 1] + self.sy * g[:, 4]
-        return out
-
-    def standardise(self, log_n: FloatArray, log_d: FloatArray) -> tuple[FloatArray, FloatArray]:
-        return (
-            np.ascontiguousarray((log_n - self.mx) / self.sx),
-            np.ascontiguousarray((log_d - self.my) / self.sy),
-        )
+    return np.ascontiguousarray(gen.uniform(lo, hi, size=(count, P)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class ParametricFit:
-    r"""Result of :func:`fit_parametric`.
+    r"""Result of :func:`fit_parametric` and :func:`fit_law`.
 
     Attributes
     ----------
-    law : ChinchillaLaw
-        The fitted law, unrounded.
+    law : law object
+        The fitted law, unrounded (a :class:`ChinchillaLaw` for the default
+        family; the family's law type otherwise).
     theta : ndarray
-        ``(a, b, e, alpha, beta)`` at the optimum, ``A, B, E = exp(a, b, e)``.
+        The family's solver coordinates at the optimum; for Chinchilla
+        ``(a, b, e, alpha, beta)`` with ``A, B, E = exp(a, b, e)``.
     objective : float
         The (summed, unless ``reduction="mean"``) Huber objective at the optimum.
     grad : ndarray
-        Gradient of the objective with respect to ``theta`` at the optimum.
+        Gradient of the objective with respect to ``theta`` at the optimum (all
+        coordinates, fixed ones included).
     grad_norm : float
-        ``max|gradient|`` in the solver's standardised coordinates, the quantity
-        compared with ``gtol``.
+        ``max|gradient|`` in the solver's standardised free coordinates, the
+        quantity compared with ``gtol``.
     gtol : float
         The absolute gradient tolerance used (relative ``gtol`` times
-        ``delta * sum(weights)``, divided by ``sum(weights)`` for the mean).
+        ``min(delta, 1) * sum(weights)``, divided by ``sum(weights)`` for the mean).
     status : FitStatus
         Overall outcome; ``status.value`` is the message.
     on_grid_boundary : bool
-        True when every start reaching the best objective lies on the boundary of
-        the start grid, or the optimum lies outside the grid's box.
+        True when the starts form a grid and every start reaching the best
+        objective lies on its boundary, or the optimum lies outside the grid's box.
     best_start : int
         Index of the start that gave the optimum.
     n_points, n_starts, n_converged, n_abandoned : int
         Data points; starts run; starts with a verified gradient; starts abandoned.
     nit, nfev : int
         Iterations and objective evaluations over all starts.
-    start_thetas : ndarray, shape (n_starts, 5)
-        The initial points.
-    end_thetas : ndarray, shape (n_starts, 5)
+    start_thetas : ndarray, shape (n_starts, P)
+        The initial points (moved onto the fixed and tied values).
+    end_thetas : ndarray, shape (n_starts, P)
         Where each start ended.
     start_objectives : ndarray, shape (n_starts,)
         Objective at each end point.
@@ -244,9 +192,21 @@ class ParametricFit:
         How residual losses were combined.
     backend : str
         Which solver ran.
+    family : str
+        Name of the law family fitted.
+    free : tuple of str
+        The parameters the fit moved (tied ones included).
+    fixed : dict
+        Parameters held at given values.
+    tied : tuple of tuple of str
+        Groups of parameters that shared one value.
+    notes : tuple of str
+        Identifiability problems of the design found before the fit.
+    weighted : bool
+        Whether the fit used non-uniform ``weights``.
     """
 
-    law: ChinchillaLaw
+    law: Any
     theta: FloatArray
     objective: float
     grad: FloatArray
@@ -271,20 +231,17 @@ class ParametricFit:
     delta: float
     reduction: str
     backend: str
+    family: str = "chinchilla"
+    free: tuple[str, ...] = ("E", "A", "B", "alpha", "beta")
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    tied: tuple[tuple[str, ...], ...] = ()
+    notes: tuple[str, ...] = ()
+    weighted: bool = False
 
     def __post_init__(self) -> None:
-        for name in (
-            "theta",
-            "grad",
-            "start_thetas",
-            "end_thetas",
-            "start_objectives",
-            "start_grad_norms",
-            "start_nit",
-            "start_nfev",
-            "start_status",
-        ):
-            readonly(getattr(self, name))
+        for value in (getattr(self, f) for f in self.__dataclass_fields__):
+            if isinstance(value, np.ndarray):
+                readonly(value)
 
     @property
     def success(self) -> bool:
@@ -296,24 +253,30 @@ class ParametricFit:
         return self.status.value
 
     @property
+    def params(self) -> dict[str, float]:
+        """The fitted law's parameters by name."""
+        out: dict[str, float] = self.law.params
+        return out
+
+    @property
     def E(self) -> float:
-        return self.law.E
+        return self.params["E"]
 
     @property
     def A(self) -> float:
-        return self.law.A
+        return self.params["A"]
 
     @property
     def B(self) -> float:
-        return self.law.B
+        return self.params["B"]
 
     @property
     def alpha(self) -> float:
-        return self.law.alpha
+        return self.params["alpha"]
 
     @property
     def beta(self) -> float:
-        return self.law.beta
+        return self.params["beta"]
 
     def start_status_counts(self) -> dict[str, int]:
         """How many starts ended in each :class:`StartStatus`."""
@@ -322,23 +285,28 @@ class ParametricFit:
 
     def summary(self) -> str:
         """A readable multi-line report of the fit."""
-        law = self.law
-        counts = ", ".join(f"{k.lower()} {v}" for k, v in self.start_status_counts().items() if v)
-        lines = [
-            "Chinchilla parametric fit  L(N, D) = E + A/N^alpha + B/D^beta",
-            f"  E     = {law.E:.10g}",
-            f"  A     = {law.A:.10g}",
-            f"  B     = {law.B:.10g}",
-            f"  alpha = {law.alpha:.10g}",
-            f"  beta  = {law.beta:.10g}",
-            f"  a = beta/(alpha+beta) = {law.a:.6f}   b = {law.b:.6f}   G = {law.G:.6g}",
-            f"  objective ({self.reduction} Huber, delta={self.delta:g}) = {self.objective:.10e}",
-            f"  points {self.n_points}, starts {self.n_starts} ({counts})",
-            f"  max|grad| = {self.grad_norm:.3g} (gtol {self.gtol:.3g}); status: {self.message}",
-        ]
-        if self.on_grid_boundary:
-            lines.append("  warning: the best start lies on the boundary of the start grid")
-        return "\n".join(lines)
+        from .report import fit_summary
+
+        return fit_summary(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fit as a plain, strict-JSON-ready dict (:mod:`chinchilla_laws.serialize`)."""
+        from .serialize import fit_to_dict
+
+        return fit_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ParametricFit:
+        """The fit stored by :meth:`as_dict`."""
+        from .serialize import fit_from_dict
+
+        fit: ParametricFit = fit_from_dict(data)
+        return fit
+
+    def _repr_markdown_(self) -> str:
+        from .report import fit_markdown
+
+        return fit_markdown(self)
 
     def __repr__(self) -> str:
         return (
@@ -348,130 +316,130 @@ class ParametricFit:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """Validated, standardised data shared by the fit and the bootstrap."""
+def _grid_axes(starts: FloatArray) -> BoolArray | None:
+    """Which coordinates are axes of a Cartesian grid of starts, or None if not a grid.
 
-    x: FloatArray
-    y: FloatArray
-    logl: FloatArray
-    weights: FloatArray
-    scaling: _Scaling
-    delta: float
-    reduction: str
-    n: int
-
-    @property
-    def weight_scale(self) -> float:
-        return float(self.weights.sum())
-
-    def objective_weights(self, weights: FloatArray) -> FloatArray:
-        if self.reduction == "mean":
-            return np.ascontiguousarray(weights / weights.sum())
-        return np.ascontiguousarray(weights)
-
-    def abs_gtol(self, gtol: float, weights: FloatArray) -> float:
-        scale = self.delta * (1.0 if self.reduction == "mean" else float(weights.sum()))
-        return gtol * scale
-
-
-def _prepare(
-    n_params: ArrayLike,
-    n_tokens: ArrayLike,
-    loss: ArrayLike,
-    *,
-    delta: Any,
-    reduction: Any,
-    weights: ArrayLike | None,
-) -> _Prepared:
-    n = as_float_array(n_params, "n_params", positive=True)
-    d = as_float_array(n_tokens, "n_tokens", positive=True)
-    lo = as_float_array(loss, "loss", positive=True)
-    size = same_length(n_params=n, n_tokens=d, loss=lo)
-    if size <= N_THETA:
-        raise ValueError(f"the fit needs more points than its 5 parameters; got {size} points.")
-    dl = as_positive_scalar(delta, "delta")
-    red = as_choice(reduction, "reduction", ("sum", "mean"))
-    if weights is None:
-        w = np.ones(size)
-    else:
-        w = as_float_array(weights, "weights", nonnegative=True)
-        same_length(n_params=n, weights=w)
-        if np.count_nonzero(w) <= N_THETA:
-            raise ValueError(
-                "`weights` must have more non-zero entries than the 5 parameters; "
-                f"got {np.count_nonzero(w)}."
-            )
-    log_n = np.log(n)
-    log_d = np.log(d)
-    scaling = _Scaling.from_data(log_n, log_d)
-    x, y = scaling.standardise(log_n, log_d)
-    active = w > 0
-    for name, col in (("n_params", x), ("n_tokens", y)):
-        if np.ptp(col[active]) == 0:
-            raise ValueError(
-                f"`{name}` must take at least two distinct values; got one for every point: "
-                "its exponent cannot be fitted."
-            )
-    # log N and log D on one line (e.g. every run at the same tokens per parameter):
-    # A/N^alpha and B/D^beta cannot be told apart
-    xa = x[active] - x[active].mean()
-    ya = y[active] - y[active].mean()
-    corr = float(xa @ ya / math.sqrt(float(xa @ xa) * float(ya @ ya)))
-    if abs(corr) > 1.0 - 1e-9:
-        raise ValueError(
-            "`n_params` and `n_tokens` lie on one line in log space (correlation "
-            f"{corr:.12f}), e.g. all runs use one tokens-per-parameter ratio; the N and D "
-            "terms of the law cannot be told apart. Add runs at other ratios."
-        )
-    return _Prepared(
-        x=x, y=y, logl=np.log(lo), weights=w, scaling=scaling, delta=dl, reduction=red, n=size
-    )
-
-
-DEAD_SHARE = 1e-6
-"""A term whose share of the predicted loss stays below this at every point is dead."""
-
-
-def degenerate_terms(thetas: FloatArray, data: _Prepared, weights: FloatArray) -> BoolArray:
-    """Per row of ``thetas``: is a term of the law dead or constant on the data?
-
-    A term is dead when its share of the predicted loss is below ``DEAD_SHARE`` at
-    every point with non-zero weight, and constant when its exponent moves its
-    logarithm by less than ``DEAD_SHARE`` across the points. Either way the data
-    cannot determine its parameters.
+    The starts form a grid when the number of distinct rows equals the product of
+    the numbers of levels per coordinate; an axis has three or more levels (two
+    levels have no interior). Random or hand-picked starts are no grid and define
+    no boundary.
     """
-    active = weights > 0
-    x = data.x[active]
-    y = data.y[active]
-    u = data.scaling.to_u(np.atleast_2d(thetas))
-    p = np.stack(
-        [
-            u[:, 0:1] - u[:, 3:4] * x[None, :],
-            u[:, 1:2] - u[:, 4:5] * y[None, :],
-            np.broadcast_to(u[:, 2:3], (u.shape[0], x.size)),
-        ]
-    )
-    m = p.max(axis=0)
-    shares = np.exp(p - m) / np.exp(p - m).sum(axis=0)
-    dead = (shares.max(axis=2) < DEAD_SHARE).any(axis=0)
-    flat = (np.abs(u[:, 3]) * np.ptp(x) < DEAD_SHARE) | (np.abs(u[:, 4]) * np.ptp(y) < DEAD_SHARE)
-    out: BoolArray = dead | flat
+    levels = np.array([np.unique(starts[:, k]).size for k in range(starts.shape[1])])
+    rows = np.unique(starts, axis=0).shape[0]
+    if rows < 2 or int(np.prod(levels.astype(np.float64))) != rows:
+        return None
+    out: BoolArray = levels >= 3
     return out
 
 
-def _boundary_mask(starts: FloatArray) -> BoolArray:
-    """Per start, whether it sits on the min/max of a coordinate with >= 3 levels.
-
-    Coordinates with fewer levels are not a grid axis (random or hand-picked
-    starts), so they define no boundary.
-    """
+def _boundary_mask(starts: FloatArray, axes: BoolArray) -> BoolArray:
+    """Per start, whether it sits on the min/max of a grid axis."""
     on = np.zeros(starts.shape[0], dtype=bool)
-    for k in range(N_THETA):
+    for k in np.flatnonzero(axes):
         col = starts[:, k]
-        if np.unique(col).size >= 3:
-            on |= (col == col.min()) | (col == col.max())
+        on |= (col == col.min()) | (col == col.max())
     return on
+
+
+def _check_starts(starts: ArrayLike | None, family: LawFamily) -> FloatArray:
+    P = family.n_params
+    if starts is None:
+        return family.default_starts()
+    theta0 = as_float_array(starts, "starts", ndim=2)
+    if theta0.shape[1] != P or theta0.shape[0] < 1:
+        raise ValueError(
+            f"`starts` must have shape (n_starts, {P}) with columns "
+            f"({', '.join(family.theta_names)}) and at least one row; got shape {theta0.shape}."
+        )
+    return theta0
+
+
+def _check_progress(progress: Any) -> None:
+    if progress is not None and not callable(progress):
+        raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
+
+
+def fit_law(
+    family: str | LawFamily,
+    data: Mapping[str, ArrayLike],
+    *,
+    delta: float = 1e-3,
+    reduction: Literal["sum", "mean"] = "sum",
+    starts: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+    fixed: Mapping[str, float] | None = None,
+    tied: Sequence[Sequence[str]] | None = None,
+    max_iter: int = 1000,
+    gtol: float = 1e-7,
+    abandon: bool | None = None,
+    backend: str = "numba",
+    warn: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> ParametricFit:
+    r"""Fit any registered law family by multi-start L-BFGS on a Huber objective.
+
+    The general entry point: :func:`fit_parametric` is this function for laws
+    of ``(N, D)`` runs. Each family says which data it needs
+    (``family.data_names``): for ``"chinchilla"`` and ``"kaplan"``
+    ``{"n_params", "n_tokens", "loss"}``, for ``"saturating"``
+    ``{"compute", "loss"}``.
+
+    Parameters
+    ----------
+    family : str or LawFamily
+        A registered family name (:func:`chinchilla_laws.family.family_names`)
+        or a family object.
+    data : mapping of str to array_like
+        The family's data columns (positive, finite, equal lengths).
+    delta, reduction, starts, weights, max_iter, gtol, warn, progress
+        As for :func:`fit_parametric`; ``starts`` are rows of the family's
+        ``theta`` (default: the family's grid).
+    fixed : mapping, optional
+        Parameters held at given values, e.g. ``{"E": 1.8}``.
+    tied : sequence of sequences of str, optional
+        Groups of parameters that share one value, e.g. ``[("alpha", "beta")]``.
+    abandon : bool, optional
+        Abandon starts stuck far above the best objective (Numba backend; on by
+        default). Passing ``True`` to a backend without rounds warns.
+    backend : str, default "numba"
+        A registered backend (``"numba"``, ``"jax"``).
+
+    Returns
+    -------
+    ParametricFit
+    """
+    fam = get_family(family)
+    problem = prepare(
+        fam, data, delta=delta, reduction=reduction, weights=weights, fixed=fixed, tied=tied
+    )
+    theta_user = _check_starts(starts, fam)
+    iters = as_int(max_iter, "max_iter", minimum=1)
+    g_rel = as_positive_scalar(gtol, "gtol")
+    do_abandon = None if abandon is None else as_bool(abandon, "abandon")
+    be = get_backend(backend)
+    do_warn = as_bool(warn, "warn")
+    _check_progress(progress)
+    if do_warn:
+        for note in problem.identifiability:
+            emit_warning(f"{fam.name} fit: {note}", IdentifiabilityWarning)
+
+    # starts moved onto the constraints; duplicates (a fixed grid axis) run once
+    theta0 = problem.project(theta_user)
+    if not problem.constraints.none:
+        _, first = np.unique(theta0, axis=0, return_index=True)
+        keep = np.sort(first)
+        theta0 = theta0[keep]
+    axes = _grid_axes(theta0)
+    z0 = problem.to_z(theta0)
+    w_obj = problem.objective_weights(problem.weights)
+    g_abs = problem.abs_gtol(g_rel, problem.weights)
+    opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=do_abandon)
+    check_options(be, opts)
+    ws = WeightSets(sets=w_obj[None, :], index=np.zeros(z0.shape[0], dtype=np.int64))
+    res = be.solve(problem, z0, ws, opts, progress)
+    return _assemble(
+        problem, theta0, axes, res, g_abs, be.name, do_warn, weighted=weights is not None
+    )
 
 
 def fit_parametric(
@@ -479,14 +447,17 @@ def fit_parametric(
     n_tokens: ArrayLike,
     loss: ArrayLike,
     *,
+    family: str | LawFamily = "chinchilla",
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
     starts: ArrayLike | None = None,
     weights: ArrayLike | None = None,
+    fixed: Mapping[str, float] | None = None,
+    tied: Sequence[Sequence[str]] | None = None,
     max_iter: int = 1000,
     gtol: float = 1e-7,
-    abandon: bool = True,
-    backend: Literal["numba", "jax"] = "numba",
+    abandon: bool | None = None,
+    backend: str = "numba",
     warn: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> ParametricFit:
@@ -496,8 +467,13 @@ def fit_parametric(
     ----------
     n_params, n_tokens, loss : array_like
         Parameters ``N``, training tokens ``D`` and final loss of each run
-        (positive, finite, equal lengths, more than 5 points). With budgets
-        instead of tokens, use ``D = C / (6 N)`` (see :mod:`chinchilla_laws.flops`).
+        (positive, finite, equal lengths, more points than free parameters).
+        With budgets instead of tokens, use ``D = C / (6 N)`` (see
+        :mod:`chinchilla_laws.flops`).
+    family : str or LawFamily, default "chinchilla"
+        The law of ``(N, D)`` to fit: ``"chinchilla"`` or ``"kaplan"``
+        (Kaplan et al. 2020), or any registered family whose data are
+        ``(n_params, n_tokens, loss)``.
     delta : float, default 1e-3
         Huber threshold on log-loss residuals (the paper's value).
     reduction : {"sum", "mean"}, default "sum"
@@ -511,15 +487,23 @@ def fit_parametric(
         4,500-point grid (:func:`paper_grid`); see also :func:`random_starts`.
     weights : array_like, optional
         Non-negative weights on the points' Huber losses.
+    fixed : mapping, optional
+        Parameters held at given values, e.g. ``{"E": 1.8}``.
+    tied : sequence of sequences of str, optional
+        Groups of parameters sharing one value, e.g. ``[("alpha", "beta")]``.
+        Fixed and tied parameters are exact: the solver moves only the free
+        coordinates.
     max_iter : int, default 1000
         L-BFGS iterations per start.
     gtol : float, default 1e-7
-        Convergence requires ``max|grad| <= gtol * delta * sum(weights)`` in the
-        solver's standardised coordinates (``delta * sum(weights)`` is the size
-        of the gradient when every residual is in the linear regime).
-    abandon : bool, default True
-        Stop starts stuck far above the best objective (see Notes). ``False`` runs
-        every start to convergence or ``max_iter``.
+        Convergence requires ``max|grad| <= gtol * min(delta, 1) * sum(weights)``
+        in the solver's standardised coordinates (``delta * sum(weights)`` is the
+        size of the gradient when every residual is in the linear regime; the
+        cap at 1 keeps a large ``delta`` from loosening the tolerance).
+    abandon : bool, optional
+        Stop starts stuck far above the best objective (see Notes); by default as
+        the family says (on for Chinchilla). ``False`` runs every start to
+        convergence or ``max_iter``; ``True`` with a backend without rounds warns.
     backend : {"numba", "jax"}, default "numba"
         ``"jax"`` runs the same algorithm (L-BFGS in rounds, abandonment) as
         jitted JAX rounds over batches of starts, in float64, on whatever device
@@ -553,7 +537,10 @@ def fit_parametric(
 
     Convergence is verified, not assumed: a start counts as converged only if
     its gradient at exit is below ``gtol``. If the best start is not, the fit is
-    flagged and a :class:`ConvergenceWarning` is emitted.
+    flagged and a :class:`ConvergenceWarning` is emitted. Designs with fewer than
+    three distinct ``N`` (or ``D``) values cannot separate ``E`` from that term:
+    the fit runs, its status is ``NOT_IDENTIFIABLE``, and an
+    :class:`IdentifiabilityWarning` names the input.
 
     References
     ----------
@@ -569,45 +556,46 @@ def fit_parametric(
     >>> fit = fit_parametric(n.ravel(), d.ravel(), loss)
     >>> print(f"alpha={fit.alpha:.4f} beta={fit.beta:.4f}")
     alpha=0.3392 beta=0.2849
+    >>> tied = fit_parametric(n.ravel(), d.ravel(), loss, tied=[("alpha", "beta")], warn=False)
+    >>> bool(tied.alpha == tied.beta)
+    True
     """
-    data = _prepare(n_params, n_tokens, loss, delta=delta, reduction=reduction, weights=weights)
-    if starts is None:
-        theta0 = paper_grid()
-    else:
-        theta0 = as_float_array(starts, "starts", ndim=2)
-        if theta0.shape[1] != N_THETA or theta0.shape[0] < 1:
-            raise ValueError(
-                "`starts` must have shape (n_starts, 5) with columns (a, b, e, alpha, beta); "
-                f"got shape {theta0.shape}."
-            )
-    iters = as_int(max_iter, "max_iter", minimum=1)
-    g_rel = as_positive_scalar(gtol, "gtol")
-    do_abandon = as_bool(abandon, "abandon")
-    be = as_choice(backend, "backend", ("numba", "jax"))
-    do_warn = as_bool(warn, "warn")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
-
-    w_obj = data.objective_weights(data.weights)
-    g_abs = data.abs_gtol(g_rel, data.weights)
-    u0 = data.scaling.to_u(theta0)
-
-    opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=do_abandon)
-    index = np.zeros(u0.shape[0], dtype=np.int64)
-    if be == "jax":
-        from . import _jax
-
-        res = _jax.solve_batch(u0, w_obj[None, :], index, data, opts, progress)
-    else:
-        res = solve_batch(
-            u0, w_obj[None, :], index, data.x, data.y, data.logl, data.delta, opts, progress
+    fam = get_family(family)
+    if fam.data_names != ("n_params", "n_tokens", "loss"):
+        raise ValueError(
+            f"`family` {fam.name!r} does not take (n_params, n_tokens, loss) data; "
+            f"use fit_law({fam.name!r}, {{...}}) with keys {list(fam.data_names)}."
         )
-    return _assemble(data, theta0, res, g_abs, be, do_warn)
+    return fit_law(
+        fam,
+        {"n_params": n_params, "n_tokens": n_tokens, "loss": loss},
+        delta=delta,
+        reduction=reduction,
+        starts=starts,
+        weights=weights,
+        fixed=fixed,
+        tied=tied,
+        max_iter=max_iter,
+        gtol=gtol,
+        abandon=abandon,
+        backend=backend,
+        warn=warn,
+        progress=progress,
+    )
 
 
 def _assemble(
-    data: _Prepared, theta0: FloatArray, res: Any, g_abs: float, backend: str, do_warn: bool
+    problem: Problem,
+    theta0: FloatArray,
+    axes: BoolArray | None,
+    res: BatchResult,
+    g_abs: float,
+    backend: str,
+    do_warn: bool,
+    *,
+    weighted: bool,
 ) -> ParametricFit:
+    fam = problem.family
     f = np.where(np.isfinite(res.f), res.f, np.inf)
     gnorms = np.max(np.abs(res.grad), axis=1)
     status = np.asarray(res.status, dtype=np.int64)
@@ -615,16 +603,22 @@ def _assemble(
         raise FloatingPointError(
             "the objective is not finite at any start; check `starts` and the data scale."
         )
-    theta_end = data.scaling.to_theta(res.u)
-    physical = (theta_end[:, 3] > 0) & (theta_end[:, 4] > 0) & np.isfinite(f)
-    if not physical.any():
+    theta_end = problem.to_theta(res.u)
+    physical = problem.physical(theta_end) & np.isfinite(f)
+    # a parameter outside float64 (A = exp(800), B = exp(-800)): a term pushed to
+    # infinity or zero, which only a law the data do not determine reaches
+    representable = fam.representable(theta_end)
+    if not (physical & representable).any():
         raise FloatingPointError(
-            "every start ended with a non-positive exponent (alpha or beta <= 0): the data "
-            "do not constrain the law, or the `starts` are far from any optimum. Check that "
-            "N and D both vary independently and that the starts are sensible."
+            f"every start ended with a non-positive exponent ({', '.join(fam.exponents)} "
+            "<= 0) or a parameter outside float64: the data do not constrain the law, or "
+            "the `starts` are far from any optimum. Check that the inputs vary "
+            "independently and that the starts are sensible."
         )
-    nonphysical = not physical[int(np.argmin(f))]
-    f = np.where(physical, f, np.inf)
+    lowest = int(np.argmin(f))
+    nonphysical = not physical[lowest]
+    unrepresentable = not representable[lowest]
+    f = np.where(physical & representable, f, np.inf)
     best = int(np.argmin(f))
     f_best = float(f[best])
     converged = status == StartStatus.CONVERGED
@@ -634,43 +628,52 @@ def _assemble(
         np.abs(theta_end - theta_end[best]) <= 1e-4 * (1.0 + np.abs(theta_end[best])), axis=1
     )
     ties = close & (f <= f_best + 1e-6 * abs(f_best) + 1e-12)
-    boundary = _boundary_mask(theta0)
+    if axes is not None:
+        boundary = _boundary_mask(theta0, axes)
+    else:
+        boundary = np.zeros(theta0.shape[0], dtype=bool)
     pick = ties & converged & ~boundary
     if not pick.any():
         pick = ties & converged
     if pick.any():
         best = int(np.flatnonzero(pick)[0])
     theta_best = theta_end[best]
-    lo, hi = theta0.min(axis=0), theta0.max(axis=0)
-    # the grid's box, on the coordinates that are gridded (three or more levels)
-    gridded = np.array([np.unique(theta0[:, k]).size >= 3 for k in range(N_THETA)])
-    outside = bool(np.any(((theta_best < lo) | (theta_best > hi)) & gridded))
-    on_boundary = bool((boundary[ties].all() and boundary.any()) or outside)
+    on_boundary = False
+    if axes is not None:
+        lo, hi = theta0.min(axis=0), theta0.max(axis=0)
+        outside = bool(np.any(((theta_best < lo) | (theta_best > hi)) & axes))
+        on_boundary = bool((boundary[ties].all() and boundary.any()) or outside)
     n_conv = int(converged.sum())
-    degenerate = bool(degenerate_terms(theta_best[None, :], data, data.weights)[0])
+    degenerate = bool(fam.degenerate(theta_best[None, :], problem, problem.weights)[0])
     if nonphysical:
         fit_status = FitStatus.NONPHYSICAL_OPTIMUM
-    elif degenerate:
+    elif unrepresentable:
         fit_status = FitStatus.DEGENERATE
-    elif converged[best]:
-        fit_status = FitStatus.SUCCESS
     elif n_conv == 0:
         fit_status = FitStatus.NO_START_CONVERGED
-    else:
+    elif not converged[best]:
         fit_status = FitStatus.BEST_NOT_CONVERGED
-    law = ChinchillaLaw.from_theta(theta_best)
-    grad_theta = data.scaling.grad_to_theta(res.grad[best])[0]
+    elif problem.identifiability:
+        # the design is the cause: a dead term at its optimum is only a symptom
+        fit_status = FitStatus.NOT_IDENTIFIABLE
+    elif degenerate:
+        fit_status = FitStatus.DEGENERATE
+    else:
+        fit_status = FitStatus.SUCCESS
+    law = fam.law_from_theta(theta_best)
+    _, grad_theta = objective_at(problem, theta_best, problem.weights)
+    cons = problem.constraints
     result = ParametricFit(
         law=law,
         theta=np.array(theta_best),
         objective=f_best,
-        grad=np.ascontiguousarray(grad_theta),
+        grad=grad_theta,
         grad_norm=float(gnorms[best]),
         gtol=g_abs,
         status=fit_status,
         on_grid_boundary=on_boundary,
         best_start=best,
-        n_points=data.n,
+        n_points=problem.n,
         n_starts=theta0.shape[0],
         n_converged=n_conv,
         n_abandoned=int((status == StartStatus.ABANDONED).sum()),
@@ -683,27 +686,34 @@ def _assemble(
         start_nit=np.asarray(res.nit, dtype=np.int64).copy(),
         start_nfev=np.asarray(res.nfev, dtype=np.int64).copy(),
         start_status=status.copy(),
-        delta=data.delta,
-        reduction=data.reduction,
+        delta=problem.delta,
+        reduction=problem.reduction,
         backend=backend,
+        family=fam.name,
+        free=cons.free_names(fam),
+        fixed=dict(cons.fixed),
+        tied=cons.tied,
+        notes=problem.identifiability,
+        weighted=weighted,
     )
     if do_warn:
+        where = f"{fam.name} fit" if fam.name != "chinchilla" else "fit_parametric"
+        values = ", ".join(f"{k}={v:.4g}" for k, v in law.params.items())
         if fit_status is FitStatus.DEGENERATE:
-            warn(
-                f"fit_parametric: {fit_status.value} (E={law.E:.4g}, A={law.A:.4g}, "
-                f"B={law.B:.4g}, alpha={law.alpha:.4g}, beta={law.beta:.4g}).",
-                IdentifiabilityWarning,
-            )
+            emit_warning(f"{where}: {fit_status.value} ({values}).", IdentifiabilityWarning)
+        elif fit_status is FitStatus.NOT_IDENTIFIABLE:
+            pass  # warned before the fit, naming the input
         elif fit_status is not FitStatus.SUCCESS:
-            warn(
-                f"fit_parametric: {fit_status.value} (max|grad| = {gnorms[best]:.3g}, "
+            emit_warning(
+                f"{where}: {fit_status.value} (max|grad| = {gnorms[best]:.3g}, "
                 f"gtol = {g_abs:.3g}, status of best start: "
                 f"{StartStatus(int(status[best])).name}).",
                 ConvergenceWarning,
             )
-        if on_boundary:
-            warn(
-                "fit_parametric: the best start lies on the boundary of the start grid "
+        # an undetermined law is not cured by a wider grid: that warning would mislead
+        if on_boundary and fit_status not in (FitStatus.DEGENERATE, FitStatus.NOT_IDENTIFIABLE):
+            emit_warning(
+                f"{where}: the best start lies on the boundary of the start grid "
                 "(or the optimum lies outside it); widen the grid.",
                 GridBoundaryWarning,
             )
@@ -719,19 +729,25 @@ def objective(
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
     weights: ArrayLike | None = None,
+    family: str | LawFamily = "chinchilla",
 ) -> tuple[float, FloatArray]:
     """The fit's objective and its gradient with respect to ``theta`` at one point.
 
     Useful for checking a published parameter set against data: a converged
     optimum has a gradient near zero.
     """
-    data = _prepare(n_params, n_tokens, loss, delta=delta, reduction=reduction, weights=weights)
-    t = as_float_array(theta, "theta")
-    if t.shape != (N_THETA,):
-        raise ValueError(f"`theta` must have 5 entries (a, b, e, alpha, beta); got {t.shape[0]}.")
-    u = data.scaling.to_u(t)[0]
-    g = np.empty(N_THETA)
-    f = K.objective_grad(
-        u, data.x, data.y, data.logl, data.objective_weights(data.weights), data.delta, g
+    fam = get_family(family)
+    problem = prepare(
+        fam,
+        {"n_params": n_params, "n_tokens": n_tokens, "loss": loss},
+        delta=delta,
+        reduction=reduction,
+        weights=weights,
     )
-    return float(f), data.scaling.grad_to_theta(g)[0]
+    t = as_float_array(theta, "theta")
+    P = fam.n_params
+    if t.shape != (P,):
+        raise ValueError(
+            f"`theta` must have {P} entries ({', '.join(fam.theta_names)}); got {t.shape[0]}."
+        )
+    return objective_at(problem, t, problem.weights)

@@ -8,6 +8,7 @@ ConvergenceWarning)``).
 from __future__ import annotations
 
 __all__ = [
+    "BackendOptionWarning",
     "ChinchillaWarning",
     "ConvergenceWarning",
     "EnvelopeWarning",
@@ -27,7 +28,8 @@ class ConvergenceWarning(ChinchillaWarning):
 
 
 class IdentifiabilityWarning(ChinchillaWarning):
-    """The data do not determine the fitted law (a term is dead or constant)."""
+    """The data do not determine the fitted law (too few distinct values, or a term is
+    dead or constant at the optimum)."""
 
 
 class GridBoundaryWarning(ChinchillaWarning):
@@ -44,3 +46,7 @@ class EnvelopeWarning(ChinchillaWarning):
 
 class ThreadingLayerWarning(ChinchillaWarning):
     """Numba's threading layer (forced by ``NUMBA_THREADING_LAYER``) does not survive fork()."""
+
+
+class BackendOptionWarning(ChinchillaWarning):
+    """An option was passed that the chosen backend does not use."""

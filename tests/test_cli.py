@@ -309,7 +309,7 @@ def test_too_few_points_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFi
     path = tmp_path / "small.csv"
     path.write_text("N,D,loss\n1e8,2e9,3\n2e8,2e9,2.9\n")
     assert main(["fit", str(path)]) == 2
-    assert "more points than its 5 parameters" in capsys.readouterr().err
+    assert "more points than its 5 free parameters" in capsys.readouterr().err
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,11 +20,15 @@ import numpy as np
 import pytest
 
 import chinchilla_laws as cl
-from chinchilla_laws import _jax
-from chinchilla_laws import _kernels as K
-from chinchilla_laws._solver import SolverOptions
-from chinchilla_laws._solver import solve_batch as numba_solve_batch
-from chinchilla_laws.parametric import _prepare
+from chinchilla_laws import _jax, _kernels
+from chinchilla_laws import _lbfgs as K
+from chinchilla_laws._backends import SolverOptions, get_backend
+from chinchilla_laws._problem import WeightSets, prepare
+
+
+def _prepare(n: np.ndarray, d: np.ndarray, loss: np.ndarray) -> Any:
+    data = {"n_params": n, "n_tokens": d, "loss": loss}
+    return prepare(cl.CHINCHILLA, data, delta=1e-3, reduction="sum", weights=None)
 
 EPOCH_OBJECTIVE = 1.01827402e-3  # Besiroglu et al. (2024) refit, 240 points, delta 1e-3
 CODES = {K.CONVERGED, K.MAX_ITER, K.LINE_SEARCH_FAILED, K.NON_FINITE, K.ABANDONED}
@@ -147,16 +151,16 @@ def jax_modules() -> Any:
 def test_objective_matches_numba_kernel(jax_modules: Any) -> None:
     jax = jax_modules.jax
     n, d, loss = _synthetic(1, 0.02)
-    data = _prepare(n, d, loss, delta=1e-3, reduction="sum", weights=None)
+    data = _prepare(n, d, loss)
     rng = np.random.default_rng(5)
     w = rng.uniform(0.0, 2.0, n.size)
     vg = jax.jit(jax.value_and_grad(_jax.chinchilla_objective))
     for _ in range(5):
         u = rng.normal(0.0, 2.0, 5)
         g_ref = np.empty(5)
-        f_ref = K.objective_grad(u, data.x, data.y, data.logl, w, data.delta, g_ref)
+        f_ref = _kernels.objective_grad(u, data.X, data.aux, data.target, w, data.delta, g_ref)
         with _jax._x64():
-            f, g = vg(u, w, (data.x, data.y, data.logl), data.delta)
+            f, g = vg(u, w, (data.X[:, 0], data.X[:, 1], data.target), data.delta)
         # same float64 expression, different summation order: a few ulps
         np.testing.assert_allclose(float(f), f_ref, rtol=1e-12)
         np.testing.assert_allclose(np.asarray(g), g_ref, rtol=1e-10, atol=1e-14 * abs(f_ref))
@@ -260,19 +264,20 @@ def test_max_iter_status(jax_modules: Any) -> None:
 def test_batch_with_weight_sets_matches_numba(jax_modules: Any) -> None:
     # the bootstrap's call: one weight set per resample, a NaN start flagged
     n, d, loss = _synthetic(2, 0.01)
-    data = _prepare(n, d, loss, delta=1e-3, reduction="sum", weights=None)
+    data = _prepare(n, d, loss)
     rng = np.random.default_rng(3)
     weight_sets = np.stack(
         [np.bincount(rng.integers(0, n.size, n.size), minlength=n.size) for _ in range(3)]
     ).astype(np.float64)
-    starts = data.scaling.to_u(cl.paper_grid()[::900])  # 5 starts
+    starts = data.to_z(cl.paper_grid()[::900])  # 5 starts
     u0 = np.concatenate([starts, starts, starts, np.full((1, 5), np.nan)])
     index = np.repeat(np.arange(3), starts.shape[0]).astype(np.int64)
     index = np.append(index, 0)
     g_abs = data.abs_gtol(1e-7, weight_sets[0])
     opts = SolverOptions(max_iter=1000, gtol=g_abs)
-    res = _jax.solve_batch(u0, weight_sets, index, data, opts)
-    ref = numba_solve_batch(u0, weight_sets, index, data.x, data.y, data.logl, data.delta, opts)
+    ws = WeightSets(sets=weight_sets, index=index)
+    res = get_backend("jax").solve(data, u0, ws, opts, None)
+    ref = get_backend("numba").solve(data, u0, ws, opts, None)
     assert res.u.shape == (u0.shape[0], 5) and res.grad.shape == (u0.shape[0], 5)
     assert res.nit.dtype == np.int64 and res.nfev.dtype == np.int64
     assert res.status.dtype == np.int64

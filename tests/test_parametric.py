@@ -12,9 +12,12 @@ from scipy.optimize import minimize_scalar
 
 import chinchilla_laws as cl
 from chinchilla_laws import _kernels as K
-from chinchilla_laws.parametric import _Scaling, objective
+from chinchilla_laws._problem import prepare
+from chinchilla_laws.parametric import objective
 
 # ----------------------------------------------------------------------------- oracle
+
+NO_AUX = np.empty(0)
 
 
 def huber_np(r: np.ndarray, delta: float) -> np.ndarray:
@@ -59,7 +62,7 @@ def _random_problem(seed: int, n: int = 50):
 def test_kernel_matches_numpy_oracle(seed: int, delta: float) -> None:
     u, x, y, logl, w = _random_problem(seed)
     g = np.empty(5)
-    f = K.objective_grad(u, x, y, logl, w, delta, g)
+    f = K.objective_grad(u, np.stack([x, y], axis=1), NO_AUX, logl, w, delta, g)
     f0, g0 = objective_np(u, x, y, logl, w, delta)
     # same arithmetic up to summation order: a few ulps of the sum
     assert f == pytest.approx(f0, rel=1e-12)
@@ -71,7 +74,7 @@ def test_kernel_matches_numpy_oracle(seed: int, delta: float) -> None:
 def test_kernel_gradient_matches_finite_differences(seed: int, delta: float) -> None:
     u, x, y, logl, w = _random_problem(seed)
     g = np.empty(5)
-    K.objective_grad(u, x, y, logl, w, delta, g)
+    K.objective_grad(u, np.stack([x, y], axis=1), NO_AUX, logl, w, delta, g)
     h = 1e-6
     fd = np.empty(5)
     scratch = np.empty(5)
@@ -80,8 +83,8 @@ def test_kernel_gradient_matches_finite_differences(seed: int, delta: float) -> 
         dn = u.copy()
         up[k] += h
         dn[k] -= h
-        fp = K.objective_grad(up, x, y, logl, w, delta, scratch)
-        fm = K.objective_grad(dn, x, y, logl, w, delta, scratch)
+        fp = K.objective_grad(up, np.stack([x, y], axis=1), NO_AUX, logl, w, delta, scratch)
+        fm = K.objective_grad(dn, np.stack([x, y], axis=1), NO_AUX, logl, w, delta, scratch)
         fd[k] = (fp - fm) / (2 * h)
     # central differences: O(h^2) truncation plus roundoff eps*f/h; the Huber kinks
     # are not crossed for these residual sizes, so 1e-6 relative is ample
@@ -93,7 +96,7 @@ def test_kernel_log_predict_is_log_of_law() -> None:
     n = np.geomspace(1e7, 1e12, 9)
     d = np.geomspace(1e9, 1e13, 9)
     out = np.empty(9)
-    K.log_predict(law.theta, np.log(n), np.log(d), out)
+    K.log_predict(law.theta, np.stack([np.log(n), np.log(d)], axis=1), out)
     np.testing.assert_allclose(out, np.log(law.loss(n, d)), rtol=1e-14)
 
 
@@ -117,18 +120,27 @@ def test_kernel_propagates_nan() -> None:
     u, x, y, logl, w = _random_problem(0)
     logl[3] = np.nan
     g = np.empty(5)
-    assert math.isnan(K.objective_grad(u, x, y, logl, w, 1e-3, g))
+    assert math.isnan(K.objective_grad(u, np.stack([x, y], axis=1), NO_AUX, logl, w, 1e-3, g))
 
 
 def test_scaling_round_trip_and_chain_rule() -> None:
     rng = np.random.default_rng(3)
-    sc = _Scaling(mx=20.0, sx=1.4, my=23.0, sy=1.7)
-    theta = rng.normal(size=(4, 5))
-    np.testing.assert_allclose(sc.to_theta(sc.to_u(theta)), theta, rtol=1e-13, atol=1e-13)
-    # objective in theta coordinates against finite differences of the public helper
     n = np.geomspace(1e8, 1e10, 8).repeat(2)
     d = np.geomspace(1e9, 1e11, 16)
     loss = cl.HOFFMANN_2022_TEX.loss(n, d) * 1.01
+    problem = prepare(
+        cl.CHINCHILLA,
+        {"n_params": n, "n_tokens": d, "loss": loss},
+        delta=1.0,
+        reduction="sum",
+        weights=None,
+    )
+    theta = rng.normal(size=(4, 5))
+    z = problem.to_z(theta)
+    # u = scale @ theta: a, b shifted by alpha, beta times the means; exponents scaled
+    np.testing.assert_allclose(z[:, 2], theta[:, 2], rtol=0, atol=0)
+    np.testing.assert_allclose(problem.to_theta(z), theta, rtol=1e-13, atol=1e-13)
+    # objective in theta coordinates against finite differences of the public helper
     t0 = cl.HOFFMANN_2022_TEX.theta
     f, g = objective(t0, n, d, loss, delta=1.0)
     h = 1e-6

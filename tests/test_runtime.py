@@ -18,15 +18,31 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 FIT = """
+import numba
+import numpy as np
 import chinchilla_laws as cl
+from chinchilla_laws._jit import serialised
 from chinchilla_laws.datasets import synthetic_sweep
 
 SWEEP = synthetic_sweep(rng=0)
 
 
+@numba.njit(parallel=True)
+def _parallel_sum(x):
+    acc = 0.0
+    for i in numba.prange(x.shape[0]):
+        acc += x[i]
+    return acc
+
+
 def job(i):
-    # the full grid: more than PARALLEL_MIN active starts, so the parallel kernel runs
-    return cl.fit_parametric(SWEEP.n_params, SWEEP.n_tokens, SWEEP.loss).objective
+    # the full grid: more than PARALLEL_MIN active starts, so the fit's rounds run in
+    # the package's worker threads
+    fit = cl.fit_parametric(SWEEP.n_params, SWEEP.n_tokens, SWEEP.loss)
+    # and a parallel (prange) kernel through the package's guard, as the package's own
+    # parallel kernels run, so that Numba's threading layer is launched too
+    assert serialised(_parallel_sum)(np.ones(1000)) == 1000.0
+    return fit.objective
 """
 
 # makes the TBB library unloadable, so that the package falls back to workqueue + lock

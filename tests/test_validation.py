@@ -30,7 +30,7 @@ FIT_CASES = [
     ((N, D, _with(L, 1, -1.0)), {}, ValueError, r"`loss` must contain only positive values"),
     ((_with(N, 4, 0.0), D, L), {}, ValueError, r"`n_params` must contain only positive"),
     ((N, D[:-1], L), {}, ValueError, r"same length; got `n_params` has 8, `n_tokens` has 7"),
-    ((N[:5], D[:5], L[:5]), {}, ValueError, r"more points than its 5 parameters; got 5"),
+    ((N[:5], D[:5], L[:5]), {}, ValueError, r"more points than its 5 free parameters; got 5"),
     ((N.reshape(2, 4), D, L), {}, ValueError, r"`n_params` must be a 1-D array"),
     (("abc", D, L), {}, TypeError, r"`n_params` must be an array of numbers"),
     ((N, D, L), {"delta": 0.0}, ValueError, r"`delta` must be a finite positive number"),

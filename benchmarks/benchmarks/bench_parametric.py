@@ -7,8 +7,6 @@ from pathlib import Path
 import numpy as np
 
 import chinchilla_laws as cl
-from chinchilla_laws import _kernels as K
-from chinchilla_laws.parametric import _prepare
 
 from ._data import epoch240, synthetic
 
@@ -20,14 +18,17 @@ class Kernel:
     param_names = ["n_points"]
 
     def setup(self, n_points: int) -> None:
-        data = _prepare(*synthetic(n_points), delta=1e-3, reduction="sum", weights=None)
-        self.args = (data.x, data.y, data.logl, data.weights, data.delta)
-        self.u = data.scaling.to_u(cl.BESIROGLU_2024.theta)[0]
+        fam = cl.CHINCHILLA
+        n, d, loss = synthetic(n_points)
+        design = fam.design(fam.check_data({"n_params": n, "n_tokens": d, "loss": loss}))
+        self.kernel = fam.kernel
+        self.args = (design.X, design.aux, design.target, np.ones(n.size), 1e-3)
+        self.u = design.scale @ cl.BESIROGLU_2024.theta + design.offset
         self.g = np.empty(5)
-        K.objective_grad(self.u, *self.args, self.g)  # JIT warm-up
+        self.kernel(self.u, *self.args, self.g)  # JIT warm-up
 
     def time_objective_grad(self, n_points: int) -> None:
-        K.objective_grad(self.u, *self.args, self.g)
+        self.kernel(self.u, *self.args, self.g)
 
 
 class FitGrid:

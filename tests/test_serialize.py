@@ -1,0 +1,73 @@
+"""as_dict / from_dict / JSON for laws and fits, and the notebook display."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import chinchilla_laws as cl
+from chinchilla_laws.serialize import from_json, to_json
+
+LAWS = [cl.BESIROGLU_2024, cl.KAPLAN_2020, cl.SaturatingPowerLaw(E=1.7, A=3e3, alpha=0.18)]
+
+
+@pytest.mark.parametrize("law", LAWS, ids=lambda law: law.family.name)
+def test_law_round_trip_is_exact(law) -> None:
+    data = law.as_dict()
+    assert data["family"] == law.family.name and data["version"] == 1
+    back = type(law).from_dict(json.loads(json.dumps(data)))
+    assert back == law and back.name == law.name
+    # every parameter bit for bit (JSON keeps float64 exactly through repr)
+    assert back.params == law.params
+    assert from_json(to_json(law)) == law
+
+
+def test_version_01_law_files_stay_readable() -> None:
+    # what version 0.1 wrote: parameters and derived values at the top level, no version
+    old = {"name": "x", "E": 1.8, "A": 400.0, "B": 410.0, "alpha": 0.34, "beta": 0.28,
+           "a": 0.45, "b": 0.55, "G": 0.3}  # fmt: skip
+    law = cl.ChinchillaLaw.from_dict(old)
+    assert law == cl.ChinchillaLaw(E=1.8, A=400.0, B=410.0, alpha=0.34, beta=0.28)
+    assert law.name == "x"
+    # and the new layout still carries the old keys for old readers
+    new = law.as_dict()
+    assert all(new[k] == old[k] for k in ("E", "A", "B", "alpha", "beta"))
+
+
+def test_from_dict_refuses_other_families_and_versions() -> None:
+    with pytest.raises(ValueError, match="law of the 'kaplan' family, not 'chinchilla'"):
+        cl.ChinchillaLaw.from_dict(cl.KAPLAN_2020.as_dict())
+    bad = cl.BESIROGLU_2024.as_dict()
+    bad["version"] = 7
+    with pytest.raises(ValueError, match="has version 7"):
+        cl.ChinchillaLaw.from_dict(bad)
+    with pytest.raises(ValueError, match="lacks the parameters"):
+        cl.KaplanLaw.from_dict({"family": "kaplan", "params": {"alpha_N": 0.1}})
+    with pytest.raises(TypeError, match="`data` must be a mapping"):
+        cl.ChinchillaLaw.from_dict([1.0, 2.0])
+
+
+def test_fit_round_trip_through_strict_json() -> None:
+    n, d = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 1e10, 5), np.geomspace(2e9, 2e11, 5)))
+    loss = cl.HOFFMANN_2022_TEX.loss(n, d) * 1.01
+    fit = cl.fit_parametric(n, d, loss, starts=cl.paper_grid()[::50], fixed={"E": 1.7})
+    text = to_json(fit)  # allow_nan=False: strict JSON
+    back = from_json(text)
+    assert isinstance(back, cl.ParametricFit)
+    assert back.law == fit.law and back.status is fit.status
+    assert back.objective == fit.objective and back.fixed == {"E": 1.7}
+    np.testing.assert_array_equal(back.start_thetas, fit.start_thetas)
+    np.testing.assert_array_equal(back.start_status, fit.start_status)
+    assert back.summary() == fit.summary()
+
+
+def test_markdown_display() -> None:
+    md = cl.KAPLAN_2020._repr_markdown_()
+    assert "| alpha_N | 0.076 |" in md and "N_c" in md
+    n, d = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 1e10, 5), np.geomspace(2e9, 2e11, 5)))
+    fit = cl.fit_parametric(n, d, cl.HOFFMANN_2022_TEX.loss(n, d), starts=cl.paper_grid()[::50],
+                            tied=[("alpha", "beta")], warn=False)  # fmt: skip
+    md = fit._repr_markdown_()
+    assert "tied: alpha = beta" in md and fit.status.name in md
