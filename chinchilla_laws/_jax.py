@@ -602,7 +602,7 @@ def solve_rounds(
 ) -> BatchResult:
     """Minimise ``objective`` from every row of ``starts`` in jitted rounds, in JAX.
 
-    Same contract as :func:`chinchilla_laws._solver.solve_batch`: ``starts`` is
+    Same contract as the Numba backend (:mod:`chinchilla_laws._solver`): ``starts`` is
     ``(S, P)`` in solver coordinates; start ``j`` weights the points with
     ``weight_sets[weight_index[j]]`` and belongs to that group for abandonment;
     ``options.gtol`` bounds ``max|grad|``; ``progress(finished, total)`` is called
