@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 
 from ._backends import SolverOptions, get_backend
 from ._problem import WeightSets, objective_at, prepare
-from ._typing import FloatArray, IntArray, readonly
+from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import (
     as_choice,
     as_float_array,
@@ -100,10 +100,7 @@ class FrontierBand:
     level: float
 
     def __post_init__(self) -> None:
-        for name in self.__dataclass_fields__:
-            value = getattr(self, name)
-            if isinstance(value, np.ndarray):
-                readonly(value)
+        freeze_arrays(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -142,8 +139,7 @@ class ParametricBootstrap:
     fraction: float
 
     def __post_init__(self) -> None:
-        for name in ("thetas", "objectives", "status", "weights"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def ok(self) -> IntArray:
@@ -538,8 +534,7 @@ class PowerLawBootstrap:
     method: str
 
     def __post_init__(self) -> None:
-        for name in ("a", "b", "k_n", "k_d"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def samples(self) -> dict[str, FloatArray]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._typing import AnyArray, FloatArray, readonly
+from ._typing import AnyArray, FloatArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_int, as_positive_scalar, as_rng
 from .laws import HOFFMANN_2022_TEX, ChinchillaLaw
 
@@ -78,8 +78,7 @@ class Sweep:
     flops_per_param_token: float = 6.0
 
     def __post_init__(self) -> None:
-        for name in ("n_params", "n_tokens", "compute", "loss", "budget"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     def __len__(self) -> int:
         return int(self.n_params.shape[0])
@@ -136,8 +135,7 @@ class Curves:
     schedule_gap: float
 
     def __post_init__(self) -> None:
-        for name in ("run_id", "n_params", "n_tokens", "loss", "schedule_end"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     def __len__(self) -> int:
         return int(self.n_params.shape[0])

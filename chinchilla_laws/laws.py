@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels as K
-from ._typing import BoolArray, FloatArray, readonly
+from ._typing import BoolArray, FloatArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_positive_array, as_positive_scalar
 from .family import Design, FrontierArrays, LawFamily, register_family
 
@@ -83,8 +83,7 @@ class Frontier:
     loss: FloatArray
 
     def __post_init__(self) -> None:
-        for name in ("compute", "n_params", "n_tokens", "loss"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def tokens_per_param(self) -> FloatArray:

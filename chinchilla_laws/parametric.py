@@ -24,7 +24,7 @@ from . import _lbfgs as K
 from . import _solver  # noqa: F401 - registers the Numba backend
 from ._backends import BatchResult, SolverOptions, check_options, get_backend
 from ._problem import Problem, WeightSets, objective_at, prepare
-from ._typing import BoolArray, FloatArray, IntArray, readonly
+from ._typing import BoolArray, FloatArray, IntArray, freeze_arrays
 from ._validation import as_bool, as_float_array, as_int, as_positive_scalar, as_rng
 from ._warn import warn as emit_warning
 from .family import LawFamily, get_family
@@ -239,9 +239,7 @@ class ParametricFit:
     weighted: bool = False
 
     def __post_init__(self) -> None:
-        for value in (getattr(self, f) for f in self.__dataclass_fields__):
-            if isinstance(value, np.ndarray):
-                readonly(value)
+        freeze_arrays(self)
 
     @property
     def success(self) -> bool:
