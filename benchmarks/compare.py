@@ -156,7 +156,7 @@ def jax_rows(n, d, loss, numba_grid: float, numba_boot: float, fit) -> None:
 GRID_SCRIPT = """
 import sys, time
 sys.path.insert(0, {root!r})
-sys.path.insert(1, {bench!r})
+sys.path.insert(0, {bench!r})
 import chinchilla_laws as cl
 from benchmarks._data import epoch240
 data = epoch240()
@@ -173,7 +173,7 @@ print(min(times), fit.objective, cl.__file__)
 def grid_seconds(root: Path, repeat: int = 3) -> tuple[float, float]:
     """Best-of-``repeat`` full-grid time and objective of the package under ``root``."""
     code = GRID_SCRIPT.format(
-        root=str(root), bench=str(Path(__file__).resolve().parents[1]), repeat=repeat
+        root=str(root), bench=str(Path(__file__).resolve().parent), repeat=repeat
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     t, f, where = res.stdout.strip().splitlines()[-1].split()
