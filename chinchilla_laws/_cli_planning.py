@@ -22,15 +22,12 @@ from .cli import (
     _count,
     _data_info,
     _data_line,
-    _g,
-    _law_line,
     _load,
     _load_law,
     _positive_float,
     _save_plot,
     _starts,
     _starts_spec,
-    _table,
 )
 from .laws import PRESETS
 from .planning import (
@@ -41,6 +38,9 @@ from .planning import (
     design_isoflop_for_se,
     rolling_backtest,
 )
+from .report import fmt_number as _g
+from .report import law_line as _law_line
+from .report import text_table as _table
 
 __all__ = ["add_commands"]
 

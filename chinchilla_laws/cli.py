@@ -21,7 +21,6 @@ the library are printed as ``chinchilla-laws: warning: ...`` lines (and listed u
 from __future__ import annotations
 
 import argparse
-import enum
 import inspect
 import json
 import math
@@ -36,7 +35,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from .data_constrained import MUENNIGHOFF_2023, DataConstrainedFrontier, DataConstrainedLaw
+from . import report as R
+from .data_constrained import MUENNIGHOFF_2023, DataConstrainedLaw
 from .datasets import DEFAULT_BUDGETS, synthetic_curves, synthetic_sweep
 from .envelope import DUPLICATES, EnvelopeResult, envelope
 from .io import FIELDS, Runs, load_runs, save_runs
@@ -45,7 +45,6 @@ from .laws import PRESETS, ChinchillaLaw, Frontier
 from .logs import FORMATS, detect_format, read_logs
 from .overtraining import GADRE_2024, OverTrainingLaw
 from .parametric import ParametricFit, fit_parametric, random_starts
-from .powerlaw import PowerLaw
 
 __all__ = ["ProgressBar", "main"]
 
@@ -175,125 +174,6 @@ class _Context:
 
 
 # ---------------------------------------------------------------------- formatting
-def _g(value: Any, digits: int = 6) -> str:
-    if value is None:
-        return "-"
-    fv = float(value)
-    return f"{fv:.{digits}g}" if math.isfinite(fv) else str(fv)
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    first = [
-        h.rjust(w) if i else h.ljust(w)
-        for i, (h, w) in enumerate(zip(headers, widths, strict=True))
-    ]
-    lines = [indent + "  ".join(first)]
-    for row in rows:
-        cells = [
-            c.rjust(w) if i else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append(indent + "  ".join(cells))
-    return "\n".join(lines)
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON types; NaN and infinities become ``null``; floats keep full precision."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, enum.Enum):
-        return value.name
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        fv = float(value)
-        return fv if math.isfinite(fv) else None
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
-def _frontier_rows(frontier: Frontier) -> list[dict[str, float]]:
-    rows = [
-        {
-            "compute": float(c),
-            "n_params": float(n),
-            "n_tokens": float(d),
-            "tokens_per_param": float(d / n),
-            "loss": float(lo),
-        }
-        for c, n, d, lo in zip(
-            frontier.compute, frontier.n_params, frontier.n_tokens, frontier.loss, strict=True
-        )
-    ]
-    if isinstance(frontier, DataConstrainedFrontier):
-        for row, u, ep in zip(rows, frontier.unique_tokens, frontier.epochs, strict=True):
-            row["unique_tokens"] = float(u)
-            row["epochs"] = float(ep)
-    return rows
-
-
-def _frontier_table(rows: list[dict[str, float]]) -> str:
-    epochs = bool(rows) and "epochs" in rows[0]
-    return _table(
-        ["C (FLOPs)", "N_opt", "D_opt", "D/N", "loss"] + (["epochs"] if epochs else []),
-        [
-            [
-                _g(r["compute"], 4),
-                _g(r["n_params"]),
-                _g(r["n_tokens"]),
-                _g(r["tokens_per_param"], 4),
-                _g(r["loss"], 6),
-            ]
-            + ([_g(r["epochs"], 4)] if epochs else [])
-            for r in rows
-        ],
-    )
-
-
-def _law_line(law: Any) -> str:
-    if isinstance(law, OverTrainingLaw):
-        return (
-            f"E={law.E:.10g}  A={law.A:.10g}  B={law.B:.10g}  eta={law.eta:.10g}  "
-            f"(M*={law.compute_optimal_tokens_per_param:.6g} tokens/param)"
-        )
-    line = (
-        f"E={law.E:.10g}  A={law.A:.10g}  B={law.B:.10g}  alpha={law.alpha:.10g}  "
-        f"beta={law.beta:.10g}  (a={law.a:.6f}, b={law.b:.6f})"
-    )
-    if isinstance(law, DataConstrainedLaw):
-        line += f"  rd_star={law.rd_star:.10g}  rn_star={law.rn_star:.10g}"
-    return line
-
-
-def _power_law_dict(law: PowerLaw | None) -> dict[str, Any] | None:
-    if law is None:
-        return None
-    return {
-        "coefficient": law.coefficient,
-        "exponent": law.exponent,
-        "exponent_se": law.exponent_se,
-        "log_coefficient_se": law.log_coefficient_se,
-        "n_points": law.n_points,
-    }
-
-
-def _power_law_line(name: str, symbol: str, law: PowerLaw | None, note: str = "") -> str:
-    if law is None:
-        return f"  {name} = k C^{symbol}: not fitted (fewer than 2 usable budgets)"
-    return (
-        f"  {name} = {law.coefficient:.6g} * C^{law.exponent:.6f}   "
-        f"({symbol} = {law.exponent:.6f} ± {law.exponent_se:.2g}{note})"
-    )
 
 
 # ---------------------------------------------------------------------- argument types
@@ -923,106 +803,7 @@ def _save_plot(path: str, nrows: int, ncols: int, draw: Drawer, ctx: _Context) -
     ctx.note(f"figure written to {path}")
 
 
-def _bootstrap_payload(boot: Any, level: float, point: dict[str, float]) -> dict[str, Any]:
-    ses = boot.standard_errors()
-    ivs = boot.intervals(level)
-    return {
-        "n_resamples": int(boot.n_resamples),
-        "n_failed": int(boot.n_failed),
-        "level": level,
-        "estimate": {k: point.get(k) for k in ivs},
-        "standard_errors": ses,
-        "intervals": {k: [lo, hi] for k, (lo, hi) in ivs.items()},
-    }
-
-
-def _bootstrap_text(info: dict[str, Any]) -> str:
-    pct = f"{100 * info['level']:g}%"
-    ses = info["standard_errors"]
-    rows = []
-    for k, (lo, hi) in info["intervals"].items():
-        se = ses.get(k, ses.get(f"log_{k}"))
-        rows.append([k, _g(info["estimate"].get(k)), _g(se, 4), _g(lo), _g(hi)])
-    head = (
-        f"Bootstrap: {info['n_resamples']} resamples ({info['n_failed']} failed), "
-        f"{pct} percentile intervals"
-    )
-    table = _table(["param", "estimate", "std err", f"{pct} low", f"{pct} high"], rows)
-    return head + "\n" + table
-
-
-def _add_powerlaw_extras(
-    payload: Payload,
-    lines: list[str],
-    boot_info: Any,
-    budgets: Sequence[float] | None,
-    res: Any,
-) -> None:
-    """Bootstrap intervals and a table at ``--budgets`` for the power-law methods."""
-    if boot_info is not None:
-        payload["bootstrap"] = boot_info
-        lines.append(_bootstrap_text(boot_info))
-    if budgets:
-        rows = _optimal_from_powerlaws(budgets, res.n_params_law, res.n_tokens_law)
-        payload["optimal"] = rows
-        if rows:
-            lines.append("Compute-optimal allocation from the power laws")
-            lines.append(_powerlaw_table(rows))
-
-
-def _optimal_from_powerlaws(
-    compute: Sequence[float], n_law: PowerLaw | None, d_law: PowerLaw | None
-) -> list[dict[str, Any]]:
-    if n_law is None or d_law is None:
-        return []
-    c = np.asarray(compute, dtype=np.float64)
-    n = n_law(c)
-    d = d_law(c)
-    return [
-        {
-            "compute": float(ci),
-            "n_params": float(ni),
-            "n_tokens": float(di),
-            "tokens_per_param": float(di / ni),
-        }
-        for ci, ni, di in zip(c, n, d, strict=True)
-    ]
-
-
-def _powerlaw_table(rows: list[dict[str, Any]]) -> str:
-    return _table(
-        ["C (FLOPs)", "N_opt", "D_opt", "D/N"],
-        [
-            [
-                _g(r["compute"], 4),
-                _g(r["n_params"]),
-                _g(r["n_tokens"]),
-                _g(r["tokens_per_param"], 4),
-            ]
-            for r in rows
-        ],
-    )
-
-
 # ---------------------------------------------------------------------- commands
-def _fit_payload(fit: ParametricFit) -> dict[str, Any]:
-    return {
-        "law": fit.law.as_dict(),
-        "theta": fit.theta,
-        "objective": fit.objective,
-        "success": fit.success,
-        "status": fit.status.name,
-        "message": fit.message,
-        "grad_norm": fit.grad_norm,
-        "gtol": fit.gtol,
-        "on_grid_boundary": fit.on_grid_boundary,
-        "n_points": fit.n_points,
-        "n_starts": fit.n_starts,
-        "n_converged": fit.n_converged,
-        "delta": fit.delta,
-        "reduction": fit.reduction,
-        "backend": fit.backend,
-    }
 
 
 def _run_fit(
@@ -1067,7 +848,7 @@ def _run_fit(
             )
         finally:
             bar.close()
-        boot_info = _bootstrap_payload(boot, args.level, fit.law.as_dict())
+        boot_info = R.bootstrap_payload(boot, args.level, fit.law.as_dict())
     return fit, boot_info
 
 
@@ -1087,7 +868,7 @@ def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         ctx.runs = runs
     fit, boot_info = _run_fit(runs.n_params, runs.n_tokens, runs.loss, args, ctx)
     payload: Payload = {"command": "fit", "data": _data_info(runs), "dropped_rows": dropped}
-    payload["fit"] = _fit_payload(fit)
+    payload["fit"] = R.fit_payload(fit)
     lines = [_data_line(runs)]
     if dropped:
         lines.append(
@@ -1096,16 +877,16 @@ def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
     lines.append(fit.summary())
     if boot_info is not None:
         payload["bootstrap"] = boot_info
-        lines.append(_bootstrap_text(boot_info))
+        lines.append(R.bootstrap_text(boot_info))
     if args.budgets:
-        rows = _frontier_rows(
+        rows = R.frontier_rows(
             fit.law.optimal(args.budgets, flops_per_param_token=runs.flops_per_param_token)
         )
         payload["optimal"] = rows
         lines.append(
             f"Compute-optimal allocation of the fitted law (C = {runs.flops_per_param_token:g} N D)"
         )
-        lines.append(_frontier_table(rows))
+        lines.append(R.frontier_table(rows))
     if args.plot:
         law = fit.law.with_name("fit")
 
@@ -1116,87 +897,6 @@ def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         _save_plot(args.plot, 1, 2, draw_fit, ctx)
         payload["plot"] = args.plot
     return payload, "\n".join(lines)
-
-
-def _isoflop_payload(res: IsoFLOPResult) -> dict[str, Any]:
-    return {
-        "a": res.a,
-        "b": res.b,
-        "a_plus_b_minus_1": res.a_plus_b_minus_1,
-        "success": res.success,
-        "against": res.against,
-        "vertex": res.vertex,
-        "window": res.window,
-        "power_law_weights": res.power_law_weights,
-        "noise_sd": res.noise_sd,
-        "labels_consistent": res.labels_consistent,
-        "n_params_law": _power_law_dict(res.n_params_law),
-        "n_tokens_law": _power_law_dict(res.n_tokens_law),
-        "budgets": [
-            {
-                "compute": b.compute,
-                "n_points": b.n_points,
-                "n_params": b.n_params,
-                "n_tokens": b.n_tokens,
-                "loss": b.loss,
-                "vertex_se": b.vertex_se,
-                "coefficients": list(b.coefficients),
-                "r_squared": b.r_squared,
-                "bracketed": b.bracketed,
-                "asymmetry": b.asymmetry,
-                "asymmetry_se": b.asymmetry_se,
-                "used": bool(used),
-                "status": b.status.name,
-            }
-            for b, used in zip(res.budgets, res.used, strict=True)
-        ],
-    }
-
-
-def _isoflop_text(res: IsoFLOPResult) -> str:
-    rows = [
-        [
-            _g(b.compute, 4),
-            str(b.n_points),
-            _g(b.n_params),
-            _g(b.n_tokens),
-            _g(b.loss),
-            _g(b.vertex_se, 3),
-            _g(b.r_squared, 4),
-            "yes" if used else "no",
-            b.status.name,
-        ]
-        for b, used in zip(res.budgets, res.used, strict=True)
-    ]
-    coordinate = "N" if res.against == "n_params" else "D"
-    estimator = {
-        "parabola": "parabolas",
-        "local": f"local parabolas ({res.window} sizes)",
-        "spline": "Akima splines",
-    }[res.vertex]
-    weighting = ", inverse-variance power laws" if res.power_law_weights != "equal" else ""
-    lines = [
-        f"IsoFLOP minima (Approach 2; {estimator} in ln {coordinate}{weighting})",
-        _table(
-            [
-                "C (FLOPs)",
-                "runs",
-                "N*",
-                "D*",
-                "L*",
-                f"se(ln {coordinate}*)",
-                "R^2",
-                "used",
-                "status",
-            ],
-            rows,
-        ),
-        _power_law_line("N_opt", "a", res.n_params_law),
-        _power_law_line("D_opt", "b", res.n_tokens_law),
-    ]
-    if res.success:
-        lines.append(f"  a + b - 1 = {res.a_plus_b_minus_1:.3g}")
-    return "\n".join(lines)
 
 
 def _run_isoflop(
@@ -1237,7 +937,7 @@ def _run_isoflop(
             )
         finally:
             bar.close()
-        boot_info = _bootstrap_payload(boot, args.level, dict(boot.estimate))
+        boot_info = R.bootstrap_payload(boot, args.level, dict(boot.estimate))
     return res, boot_info
 
 
@@ -1257,10 +957,10 @@ def _cmd_isoflop(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]
     payload: Payload = {
         "command": "isoflop",
         "data": _data_info(runs),
-        "isoflop": _isoflop_payload(res),
+        "isoflop": R.isoflop_payload(res),
     }
-    lines = [_data_line(runs), _isoflop_text(res)]
-    _add_powerlaw_extras(payload, lines, boot_info, args.budgets, res)
+    lines = [_data_line(runs), R.isoflop_text(res)]
+    R.add_powerlaw_extras(payload, lines, boot_info, args.budgets, res)
     if args.plot:
         n_plot, d_plot, l_plot = runs.n_params, runs.n_tokens, runs.loss
 
@@ -1270,50 +970,6 @@ def _cmd_isoflop(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]
         _save_plot(args.plot, 1, 3, draw_iso, ctx)
         payload["plot"] = args.plot
     return payload, "\n".join(lines)
-
-
-def _envelope_payload(res: EnvelopeResult) -> dict[str, Any]:
-    return {
-        "a": res.a,
-        "b": res.b,
-        "n_params_law": _power_law_dict(res.n_params_law),
-        "n_tokens_law": _power_law_dict(res.n_tokens_law),
-        "share_in_final_fraction": res.share_in_final_fraction,
-        "final_fraction": res.final_fraction,
-        "smoothing": res.smoothing,
-        "n_runs": res.n_runs,
-        "n_runs_selected": res.n_runs_selected,
-        "n_grid": int(res.compute.shape[0]),
-        "compute_range": [float(res.compute[0]), float(res.compute[-1])],
-        "messages": list(res.messages),
-    }
-
-
-def _envelope_text(res: EnvelopeResult) -> str:
-    note = ", optimistic: grid points are not independent"
-    idx = np.unique(np.linspace(0, res.compute.shape[0] - 1, 8).round().astype(int))
-    rows = [
-        [
-            _g(res.compute[i], 4),
-            str(res.run_id[i]),
-            _g(res.n_params[i]),
-            _g(res.n_tokens[i]),
-            _g(res.loss_min[i]),
-            "yes" if res.in_final_fraction[i] else "no",
-        ]
-        for i in idx
-    ]
-    return "\n".join(
-        [
-            f"Envelope of training curves (Approach 1): {res.n_runs} runs, "
-            f"{res.n_runs_selected} on the envelope, {res.compute.shape[0]} grid points",
-            _table(["C (FLOPs)", "run", "N", "D", "loss", "final"], rows),
-            f"  {100 * res.share_in_final_fraction:.1f}% of envelope points lie in the last "
-            f"{100 * res.final_fraction:g}% of their run's schedule",
-            _power_law_line("N_opt", "a", res.n_params_law, note),
-            _power_law_line("D_opt", "b", res.n_tokens_law, note),
-        ]
-    )
 
 
 def _run_envelope(
@@ -1360,7 +1016,7 @@ def _run_envelope(
             )
         finally:
             bar.close()
-        boot_info = _bootstrap_payload(boot, args.level, dict(boot.estimate))
+        boot_info = R.bootstrap_payload(boot, args.level, dict(boot.estimate))
     return res, boot_info
 
 
@@ -1384,10 +1040,10 @@ def _cmd_envelope(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str
     payload: Payload = {
         "command": "envelope",
         "data": _data_info(runs),
-        "envelope": _envelope_payload(res),
+        "envelope": R.envelope_payload(res),
     }
-    lines = [_data_line(runs), _envelope_text(res)]
-    _add_powerlaw_extras(payload, lines, boot_info, args.budgets, res)
+    lines = [_data_line(runs), R.envelope_text(res)]
+    R.add_powerlaw_extras(payload, lines, boot_info, args.budgets, res)
     if args.plot:
         ids = runs.run_id
 
@@ -1492,10 +1148,10 @@ def _cmd_optimal(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]
                 frontier = chin.optimal_for_params(values, flops_per_param_token=k)
             else:
                 frontier = chin.optimal_for_tokens(values, flops_per_param_token=k)
-        rows = _frontier_rows(frontier)
+        rows = R.frontier_rows(frontier)
         payload["laws"].append({"law": law.as_dict(), "frontier": rows})
-        lines.append(f"{law.name or 'law'}: {_law_line(law)}")
-        lines.append(_frontier_table(rows))
+        lines.append(f"{law.name or 'law'}: {R.law_line(law)}")
+        lines.append(R.frontier_table(rows))
     lines.append(f"(C = {k:g} N D" + (f"; U = {u:g} unique tokens)" if u is not None else ")"))
     return payload, "\n".join(lines)
 
@@ -1525,10 +1181,10 @@ def _cmd_demo(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         _no_boot(args),
         ctx,
     )
-    true_rows = _frontier_rows(truth.optimal(budgets))
-    fit_rows = _frontier_rows(fit.law.optimal(budgets))
-    iso_rows = _optimal_from_powerlaws(budgets, iso.n_params_law, iso.n_tokens_law)
-    env_rows = _optimal_from_powerlaws(budgets, env.n_params_law, env.n_tokens_law)
+    true_rows = R.frontier_rows(truth.optimal(budgets))
+    fit_rows = R.frontier_rows(fit.law.optimal(budgets))
+    iso_rows = R.optimal_from_powerlaws(budgets, iso.n_params_law, iso.n_tokens_law)
+    env_rows = R.optimal_from_powerlaws(budgets, env.n_params_law, env.n_tokens_law)
     exponents = {
         "truth": {"a": truth.a, "b": truth.b},
         "envelope": {"a": env.a, "b": env.b},
@@ -1547,9 +1203,9 @@ def _cmd_demo(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
             "curves": {"n_runs": curves.n_runs, "n_rows": len(curves), "noise": curves.noise},
             "law": truth.as_dict(),
         },
-        "fit": _fit_payload(fit),
-        "isoflop": _isoflop_payload(iso),
-        "envelope": _envelope_payload(env),
+        "fit": R.fit_payload(fit),
+        "isoflop": R.isoflop_payload(iso),
+        "envelope": R.envelope_payload(env),
         "exponents": exponents,
         "optimal": {
             "truth": true_rows,
@@ -1565,37 +1221,37 @@ def _cmd_demo(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         f"(9 sizes each, C = 6 N D), drawn from {truth.name}",
         f"  with log-normal noise of sd {sweep.noise:g} on the loss (seed {args.seed}); "
         f"{curves.n_runs} training curves for the envelope.",
-        f"  true law: {_law_line(truth)}",
+        f"  true law: {R.law_line(truth)}",
         "",
         "Approach 3 (parametric fit):",
         fit.summary(),
     ]
     if boot_info is not None:
         payload["bootstrap"] = boot_info
-        lines.append(_bootstrap_text(boot_info))
+        lines.append(R.bootstrap_text(boot_info))
     lines += [
         "",
-        _isoflop_text(iso),
+        R.isoflop_text(iso),
         "",
-        _envelope_text(env),
+        R.envelope_text(env),
         "",
         "Exponents of N_opt ∝ C^a and D_opt ∝ C^b",
-        _table(
+        R.text_table(
             ["method", "a", "b"],
             [[name, f"{v['a']:.6f}", f"{v['b']:.6f}"] for name, v in exponents.items()],
         ),
         "",
         "Compute-optimal model size N_opt by method",
-        _table(
+        R.text_table(
             ["C (FLOPs)", "truth", "parametric", "isoflop", "envelope", "D_opt (parametric)"],
             [
                 [
-                    _g(c, 4),
-                    _g(t["n_params"], 4),
-                    _g(f["n_params"], 4),
-                    _g(i["n_params"], 4) if i else "-",
-                    _g(e["n_params"], 4) if e else "-",
-                    _g(f["n_tokens"], 4),
+                    R.fmt_number(c, 4),
+                    R.fmt_number(t["n_params"], 4),
+                    R.fmt_number(f["n_params"], 4),
+                    R.fmt_number(i["n_params"], 4) if i else "-",
+                    R.fmt_number(e["n_params"], 4) if e else "-",
+                    R.fmt_number(f["n_tokens"], 4),
                 ]
                 for c, t, f, i, e in zip(
                     budgets,
@@ -1702,7 +1358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stderr.write(f"{PROG}: warning: {m['category']}: {m['message']}\n")
     if args.json:
         payload["warnings"] = messages
-        sys.stdout.write(json.dumps(_jsonable(payload), indent=2) + "\n")
+        sys.stdout.write(json.dumps(R.jsonable(payload), indent=2) + "\n")
     else:
         sys.stdout.write(text + "\n")
     return 0

@@ -2,16 +2,46 @@
 
 One place for how things print. Results call into it from ``summary()`` and
 ``_repr_markdown_`` (Jupyter shows the Markdown table of a law or a fit when it is
-the value of a cell).
+the value of a cell); the command line (:mod:`chinchilla_laws.cli`) only parses
+arguments, calls the library and prints what these functions render.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from .data_constrained import DataConstrainedFrontier, DataConstrainedLaw
 from .family import get_family
+from .overtraining import OverTrainingLaw
 
-__all__ = ["bootstrap_summary", "fit_markdown", "fit_summary", "law_markdown"]
+if TYPE_CHECKING:
+    from .envelope import EnvelopeResult
+    from .isoflop import IsoFLOPResult
+    from .laws import Frontier
+    from .parametric import ParametricFit
+    from .powerlaw import PowerLaw
+
+__all__ = [
+    "bootstrap_summary",
+    "envelope_payload",
+    "envelope_text",
+    "fit_markdown",
+    "fit_payload",
+    "fit_summary",
+    "fmt_number",
+    "frontier_rows",
+    "frontier_table",
+    "isoflop_payload",
+    "isoflop_text",
+    "jsonable",
+    "law_markdown",
+    "text_table",
+]
 
 
 def _fmt(value: float) -> str:
@@ -97,3 +127,359 @@ def bootstrap_summary(boot: Any, level: float) -> str:
         lo, hi = ivs[k]
         lines.append(f"  {k:<{w}} {point[k]:>12.6g} {ses[k]:>12.4g}   ({lo:.6g}, {hi:.6g})")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- tables and payloads
+def fmt_number(value: Any, digits: int = 6) -> str:
+    if value is None:
+        return "-"
+    fv = float(value)
+    return f"{fv:.{digits}g}" if math.isfinite(fv) else str(fv)
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> str:
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    first = [
+        h.rjust(w) if i else h.ljust(w)
+        for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+    ]
+    lines = [indent + "  ".join(first)]
+    for row in rows:
+        cells = [
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append(indent + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types; NaN and infinities become ``null``; floats keep full precision."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        fv = float(value)
+        return fv if math.isfinite(fv) else None
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def frontier_rows(frontier: Frontier) -> list[dict[str, float]]:
+    rows = [
+        {
+            "compute": float(c),
+            "n_params": float(n),
+            "n_tokens": float(d),
+            "tokens_per_param": float(d / n),
+            "loss": float(lo),
+        }
+        for c, n, d, lo in zip(
+            frontier.compute, frontier.n_params, frontier.n_tokens, frontier.loss, strict=True
+        )
+    ]
+    if isinstance(frontier, DataConstrainedFrontier):
+        for row, u, ep in zip(rows, frontier.unique_tokens, frontier.epochs, strict=True):
+            row["unique_tokens"] = float(u)
+            row["epochs"] = float(ep)
+    return rows
+
+
+def frontier_table(rows: list[dict[str, float]]) -> str:
+    epochs = bool(rows) and "epochs" in rows[0]
+    return text_table(
+        ["C (FLOPs)", "N_opt", "D_opt", "D/N", "loss"] + (["epochs"] if epochs else []),
+        [
+            [
+                fmt_number(r["compute"], 4),
+                fmt_number(r["n_params"]),
+                fmt_number(r["n_tokens"]),
+                fmt_number(r["tokens_per_param"], 4),
+                fmt_number(r["loss"], 6),
+            ]
+            + ([fmt_number(r["epochs"], 4)] if epochs else [])
+            for r in rows
+        ],
+    )
+
+
+def law_line(law: Any) -> str:
+    if isinstance(law, OverTrainingLaw):
+        return (
+            f"E={law.E:.10g}  A={law.A:.10g}  B={law.B:.10g}  eta={law.eta:.10g}  "
+            f"(M*={law.compute_optimal_tokens_per_param:.6g} tokens/param)"
+        )
+    line = (
+        f"E={law.E:.10g}  A={law.A:.10g}  B={law.B:.10g}  alpha={law.alpha:.10g}  "
+        f"beta={law.beta:.10g}  (a={law.a:.6f}, b={law.b:.6f})"
+    )
+    if isinstance(law, DataConstrainedLaw):
+        line += f"  rd_star={law.rd_star:.10g}  rn_star={law.rn_star:.10g}"
+    return line
+
+
+def power_law_dict(law: PowerLaw | None) -> dict[str, Any] | None:
+    if law is None:
+        return None
+    return {
+        "coefficient": law.coefficient,
+        "exponent": law.exponent,
+        "exponent_se": law.exponent_se,
+        "log_coefficient_se": law.log_coefficient_se,
+        "n_points": law.n_points,
+    }
+
+
+def power_law_line(name: str, symbol: str, law: PowerLaw | None, note: str = "") -> str:
+    if law is None:
+        return f"  {name} = k C^{symbol}: not fitted (fewer than 2 usable budgets)"
+    return (
+        f"  {name} = {law.coefficient:.6g} * C^{law.exponent:.6f}   "
+        f"({symbol} = {law.exponent:.6f} ± {law.exponent_se:.2g}{note})"
+    )
+
+
+def bootstrap_payload(boot: Any, level: float, point: dict[str, float]) -> dict[str, Any]:
+    ses = boot.standard_errors()
+    ivs = boot.intervals(level)
+    return {
+        "n_resamples": int(boot.n_resamples),
+        "n_failed": int(boot.n_failed),
+        "level": level,
+        "estimate": {k: point.get(k) for k in ivs},
+        "standard_errors": ses,
+        "intervals": {k: [lo, hi] for k, (lo, hi) in ivs.items()},
+    }
+
+
+def bootstrap_text(info: dict[str, Any]) -> str:
+    pct = f"{100 * info['level']:g}%"
+    ses = info["standard_errors"]
+    rows = []
+    for k, (lo, hi) in info["intervals"].items():
+        se = ses.get(k, ses.get(f"log_{k}"))
+        rows.append(
+            [
+                k,
+                fmt_number(info["estimate"].get(k)),
+                fmt_number(se, 4),
+                fmt_number(lo),
+                fmt_number(hi),
+            ]
+        )
+    head = (
+        f"Bootstrap: {info['n_resamples']} resamples ({info['n_failed']} failed), "
+        f"{pct} percentile intervals"
+    )
+    table = text_table(["param", "estimate", "std err", f"{pct} low", f"{pct} high"], rows)
+    return head + "\n" + table
+
+
+def add_powerlaw_extras(
+    payload: dict[str, Any],
+    lines: list[str],
+    boot_info: Any,
+    budgets: Sequence[float] | None,
+    res: Any,
+) -> None:
+    """Bootstrap intervals and a table at ``--budgets`` for the power-law methods."""
+    if boot_info is not None:
+        payload["bootstrap"] = boot_info
+        lines.append(bootstrap_text(boot_info))
+    if budgets:
+        rows = optimal_from_powerlaws(budgets, res.n_params_law, res.n_tokens_law)
+        payload["optimal"] = rows
+        if rows:
+            lines.append("Compute-optimal allocation from the power laws")
+            lines.append(powerlaw_table(rows))
+
+
+def optimal_from_powerlaws(
+    compute: Sequence[float], n_law: PowerLaw | None, d_law: PowerLaw | None
+) -> list[dict[str, Any]]:
+    if n_law is None or d_law is None:
+        return []
+    c = np.asarray(compute, dtype=np.float64)
+    n = n_law(c)
+    d = d_law(c)
+    return [
+        {
+            "compute": float(ci),
+            "n_params": float(ni),
+            "n_tokens": float(di),
+            "tokens_per_param": float(di / ni),
+        }
+        for ci, ni, di in zip(c, n, d, strict=True)
+    ]
+
+
+def powerlaw_table(rows: list[dict[str, Any]]) -> str:
+    return text_table(
+        ["C (FLOPs)", "N_opt", "D_opt", "D/N"],
+        [
+            [
+                fmt_number(r["compute"], 4),
+                fmt_number(r["n_params"]),
+                fmt_number(r["n_tokens"]),
+                fmt_number(r["tokens_per_param"], 4),
+            ]
+            for r in rows
+        ],
+    )
+
+
+def fit_payload(fit: ParametricFit) -> dict[str, Any]:
+    return {
+        "law": fit.law.as_dict(),
+        "theta": fit.theta,
+        "objective": fit.objective,
+        "success": fit.success,
+        "status": fit.status.name,
+        "message": fit.message,
+        "grad_norm": fit.grad_norm,
+        "gtol": fit.gtol,
+        "on_grid_boundary": fit.on_grid_boundary,
+        "n_points": fit.n_points,
+        "n_starts": fit.n_starts,
+        "n_converged": fit.n_converged,
+        "delta": fit.delta,
+        "reduction": fit.reduction,
+        "backend": fit.backend,
+    }
+
+
+def isoflop_payload(res: IsoFLOPResult) -> dict[str, Any]:
+    return {
+        "a": res.a,
+        "b": res.b,
+        "a_plus_b_minus_1": res.a_plus_b_minus_1,
+        "success": res.success,
+        "against": res.against,
+        "vertex": res.vertex,
+        "window": res.window,
+        "power_law_weights": res.power_law_weights,
+        "noise_sd": res.noise_sd,
+        "labels_consistent": res.labels_consistent,
+        "n_params_law": power_law_dict(res.n_params_law),
+        "n_tokens_law": power_law_dict(res.n_tokens_law),
+        "budgets": [
+            {
+                "compute": b.compute,
+                "n_points": b.n_points,
+                "n_params": b.n_params,
+                "n_tokens": b.n_tokens,
+                "loss": b.loss,
+                "vertex_se": b.vertex_se,
+                "coefficients": list(b.coefficients),
+                "r_squared": b.r_squared,
+                "bracketed": b.bracketed,
+                "asymmetry": b.asymmetry,
+                "asymmetry_se": b.asymmetry_se,
+                "used": bool(used),
+                "status": b.status.name,
+            }
+            for b, used in zip(res.budgets, res.used, strict=True)
+        ],
+    }
+
+
+def isoflop_text(res: IsoFLOPResult) -> str:
+    rows = [
+        [
+            fmt_number(b.compute, 4),
+            str(b.n_points),
+            fmt_number(b.n_params),
+            fmt_number(b.n_tokens),
+            fmt_number(b.loss),
+            fmt_number(b.vertex_se, 3),
+            fmt_number(b.r_squared, 4),
+            "yes" if used else "no",
+            b.status.name,
+        ]
+        for b, used in zip(res.budgets, res.used, strict=True)
+    ]
+    coordinate = "N" if res.against == "n_params" else "D"
+    estimator = {
+        "parabola": "parabolas",
+        "local": f"local parabolas ({res.window} sizes)",
+        "spline": "Akima splines",
+    }[res.vertex]
+    weighting = ", inverse-variance power laws" if res.power_law_weights != "equal" else ""
+    lines = [
+        f"IsoFLOP minima (Approach 2; {estimator} in ln {coordinate}{weighting})",
+        text_table(
+            [
+                "C (FLOPs)",
+                "runs",
+                "N*",
+                "D*",
+                "L*",
+                f"se(ln {coordinate}*)",
+                "R^2",
+                "used",
+                "status",
+            ],
+            rows,
+        ),
+        power_law_line("N_opt", "a", res.n_params_law),
+        power_law_line("D_opt", "b", res.n_tokens_law),
+    ]
+    if res.success:
+        lines.append(f"  a + b - 1 = {res.a_plus_b_minus_1:.3g}")
+    return "\n".join(lines)
+
+
+def envelope_payload(res: EnvelopeResult) -> dict[str, Any]:
+    return {
+        "a": res.a,
+        "b": res.b,
+        "n_params_law": power_law_dict(res.n_params_law),
+        "n_tokens_law": power_law_dict(res.n_tokens_law),
+        "share_in_final_fraction": res.share_in_final_fraction,
+        "final_fraction": res.final_fraction,
+        "smoothing": res.smoothing,
+        "n_runs": res.n_runs,
+        "n_runs_selected": res.n_runs_selected,
+        "n_grid": int(res.compute.shape[0]),
+        "compute_range": [float(res.compute[0]), float(res.compute[-1])],
+        "messages": list(res.messages),
+    }
+
+
+def envelope_text(res: EnvelopeResult) -> str:
+    note = ", optimistic: grid points are not independent"
+    idx = np.unique(np.linspace(0, res.compute.shape[0] - 1, 8).round().astype(int))
+    rows = [
+        [
+            fmt_number(res.compute[i], 4),
+            str(res.run_id[i]),
+            fmt_number(res.n_params[i]),
+            fmt_number(res.n_tokens[i]),
+            fmt_number(res.loss_min[i]),
+            "yes" if res.in_final_fraction[i] else "no",
+        ]
+        for i in idx
+    ]
+    return "\n".join(
+        [
+            f"Envelope of training curves (Approach 1): {res.n_runs} runs, "
+            f"{res.n_runs_selected} on the envelope, {res.compute.shape[0]} grid points",
+            text_table(["C (FLOPs)", "run", "N", "D", "loss", "final"], rows),
+            f"  {100 * res.share_in_final_fraction:.1f}% of envelope points lie in the last "
+            f"{100 * res.final_fraction:g}% of their run's schedule",
+            power_law_line("N_opt", "a", res.n_params_law, note),
+            power_law_line("D_opt", "b", res.n_tokens_law, note),
+        ]
+    )
