@@ -198,17 +198,26 @@ class ParametricBootstrap:
         key = as_choice(name, "name", self.names)
         return _percentile_interval(self.samples[key], _check_level(level))
 
-    def frontier(self, compute: ArrayLike, *, level: float = 0.95) -> FrontierBand:
+    def frontier(
+        self,
+        compute: ArrayLike,
+        *,
+        level: float = 0.95,
+        flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    ) -> FrontierBand:
         """Bands on ``N_opt``, ``D_opt``, ``L_opt`` and ``D/N`` at budgets ``compute``.
 
-        ``compute`` is in FLOPs with ``C = 6 N D``.
+        ``compute`` is in FLOPs with ``C = k N D``, ``k = flops_per_param_token``
+        (6 by default). Every resample goes through the family's one vectorised
+        frontier function.
         """
         c = as_float_array(np.atleast_1d(np.asarray(compute)), "compute", positive=True)
         lv = _check_level(level)
+        k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
         with np.errstate(over="ignore", invalid="ignore"):
-            fr = self.family.frontier(self._params(), c, FLOPS_PER_PARAM_TOKEN)
+            fr = self.family.frontier(self._params(), c, k)
         n, d, loss = fr.n_params, fr.n_tokens, fr.loss
-        point = self.fit.law.optimal(c)
+        point = self.fit.law.optimal(c, flops_per_param_token=k)
         tail = 50.0 * (1.0 - lv)
         q = [tail, 100.0 - tail]
 

@@ -341,3 +341,19 @@ def test_on_disk_cache_serves_a_fresh_process_and_families_do_not_collide(tmp_pa
     for fam in ("chinchilla", "kaplan"):
         assert f"_lbfgs.lbfgs_round__{fam}" in files
         assert f"_lbfgs.lbfgs_advance__{fam}" in files
+
+
+def test_bootstrap_frontier_takes_the_compute_convention() -> None:
+    n, d = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 1e10, 5), np.geomspace(2e9, 2e11, 5)))
+    rng = np.random.default_rng(4)
+    loss = cl.HOFFMANN_2022_TEX.loss(n, d) * np.exp(0.01 * rng.standard_normal(n.size))
+    boot = cl.bootstrap_parametric(n, d, loss, n_resamples=20, rng=0,
+                                   starts=cl.paper_grid()[::300])  # fmt: skip
+    c = np.array([1e21, 1e23])
+    b12 = boot.frontier(c, flops_per_param_token=12.0)
+    b6 = boot.frontier(c / 2.0, flops_per_param_token=6.0)
+    # N_opt depends on C / k only: C = 12 N D at C is C = 6 N D at C / 2
+    np.testing.assert_allclose(b12.n_params_low, b6.n_params_low, rtol=1e-12)
+    np.testing.assert_allclose(b12.n_tokens_high, b6.n_tokens_high, rtol=1e-12)
+    with pytest.raises(ValueError, match="`flops_per_param_token`"):
+        boot.frontier(c, flops_per_param_token=0.0)
