@@ -363,3 +363,57 @@ def test_full_grid_parity_with_numba(
     np.testing.assert_allclose(fj.objective, fn.objective, rtol=PARITY_RTOL)
     np.testing.assert_allclose(fj.objective, EPOCH_OBJECTIVE, rtol=1e-8)
     assert fj.n_abandoned > fj.n_starts // 2  # most starts are plateaus, abandoned
+
+
+# ------------------------------------------------------------- every law family
+
+
+def _family_case(name: str) -> tuple[str, dict[str, np.ndarray], dict[str, Any]]:
+    """Noisy synthetic data of one family (data dict, extra fit options)."""
+    rng = np.random.default_rng(11)
+    if name == "chinchilla-tied":  # the constrained path: u = Q z + m0
+        n, d, loss = _synthetic(5, 0.01)
+        kw = {"tied": [("alpha", "beta")], "fixed": {"E": 1.7}}
+        return "chinchilla", {"n_params": n, "n_tokens": d, "loss": loss}, kw
+    if name == "kaplan":
+        law = cl.KaplanLaw(alpha_N=0.08, alpha_D=0.1, N_c=5e13, D_c=2e13)
+        n, d = np.meshgrid(np.geomspace(1e7, 1e10, 6), np.geomspace(1e9, 1e12, 6))
+        n, d = n.ravel(), d.ravel()
+        loss = law.loss(n, d) * np.exp(0.01 * rng.standard_normal(n.size))
+        return name, {"n_params": n, "n_tokens": d, "loss": loss}, {}
+    if name == "saturating":
+        c = np.geomspace(1e18, 1e23, 15)
+        loss = cl.SaturatingPowerLaw(E=1.9, A=800.0, alpha=0.15).loss(c)
+        return name, {"compute": c, "loss": loss * np.exp(0.002 * rng.standard_normal(c.size))}, {}
+    raise AssertionError(name)
+
+
+# Chinchilla itself is covered above (Epoch subset, synthetic sets, the slow full grid)
+FAMILY_CASES = ["chinchilla-tied", "kaplan", "saturating"]
+
+
+def _family_parity(case: str, stride: int | None) -> None:
+    name, data, kw = _family_case(case)
+    family = cl.get_family(name)
+    grid = family.default_starts()
+    starts = grid if stride is None else grid[:: max(1, grid.shape[0] // 45)][:45]
+    fits = {
+        be: cl.fit_law(name, data, starts=starts, backend=be, warn=False, **kw)
+        for be in ("jax", "numba")
+    }
+    fj, fn = fits["jax"], fits["numba"]
+    assert fj.backend == "jax" and fj.start_status[fj.best_start] == K.CONVERGED
+    np.testing.assert_allclose(fj.objective, fn.objective, rtol=PARITY_RTOL)
+
+
+@pytest.mark.jax
+@pytest.mark.parametrize("case", FAMILY_CASES)
+def test_family_parity_with_numba(jax_modules: Any, case: str) -> None:
+    _family_parity(case, stride=45)
+
+
+@pytest.mark.jax
+@pytest.mark.slow
+@pytest.mark.parametrize("case", FAMILY_CASES)
+def test_family_full_grid_parity_with_numba(jax_modules: Any, case: str) -> None:
+    _family_parity(case, stride=None)
