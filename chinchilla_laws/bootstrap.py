@@ -142,6 +142,19 @@ class ParametricBootstrap:
         freeze_arrays(self)
 
     @property
+    def success(self) -> bool:
+        """True when every resample converged (failed ones are left out of intervals)."""
+        return self.n_failed == 0
+
+    @property
+    def message(self) -> str:
+        """How many resamples converged, and that the full-data fit's status applies."""
+        return (
+            f"{self.n_resamples - self.n_failed} of {self.n_resamples} resamples converged; "
+            f"full-data fit: {self.fit.message}"
+        )
+
+    @property
     def ok(self) -> IntArray:
         """Indices of the resamples that converged."""
         return np.flatnonzero(self.status == StartStatus.CONVERGED)
@@ -544,6 +557,18 @@ class PowerLawBootstrap:
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
+
+    @property
+    def success(self) -> bool:
+        """True when every resample gave both power laws."""
+        return self.n_failed == 0
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.n_resamples - self.n_failed} of {self.n_resamples} resamples of the "
+            f"{self.method} fit gave both power laws"
+        )
 
     @property
     def samples(self) -> dict[str, FloatArray]:

@@ -71,3 +71,13 @@ def test_markdown_display() -> None:
                             tied=[("alpha", "beta")], warn=False)  # fmt: skip
     md = fit._repr_markdown_()
     assert "tied: alpha = beta" in md and fit.status.name in md
+
+
+def test_bootstraps_speak_the_result_protocol() -> None:
+    n, d = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 1e10, 5), np.geomspace(2e9, 2e11, 5)))
+    rng = np.random.default_rng(5)
+    loss = cl.HOFFMANN_2022_TEX.loss(n, d) * np.exp(0.01 * rng.standard_normal(n.size))
+    boot = cl.bootstrap_parametric(n, d, loss, n_resamples=10, rng=0,
+                                   starts=cl.paper_grid()[::300])  # fmt: skip
+    assert boot.success == (boot.n_failed == 0)
+    assert boot.message.startswith(f"{10 - boot.n_failed} of 10 resamples converged")
