@@ -17,7 +17,7 @@ import enum
 import math
 import numbers
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from ._validation import (
 from .isoflop import VERTEX_ESTIMATORS, vertex_estimates
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier
 from .overtraining import OverTrainingLaw
+from .saturating import SaturatingPowerLaw
 from .warnings import ConvergenceWarning, IdentifiabilityWarning
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ __all__ = [
     "IsoFLOPPlan",
     "MultiplierStatus",
     "RollingBacktest",
-    "SaturatingLaw",
     "backtest",
     "compute_equivalent_speedup",
     "compute_multiplier",
@@ -807,19 +807,82 @@ class Backtest:
         )
 
 
-_MIN_TRAIN = 6
-"""The fewest training runs: more than the five parameters of the law."""
+@dataclass(frozen=True, slots=True)
+class _BacktestData:
+    """Validated runs for a backtest: the family's data columns, compute, and the fit set-up."""
+
+    columns: dict[str, FloatArray]
+    compute: FloatArray
+    family: Any
+    min_train: int
+    fit_options: dict[str, Any]
 
 
-def _runs(
-    n_params: ArrayLike, n_tokens: ArrayLike, loss: ArrayLike, k: Any
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
+def _free_parameters(family: Any, fixed: Any, tied: Any) -> int:
+    """The family's parameters less the fixed ones and one per tied group member beyond the
+    first (the engine validates the names)."""
+    n_fixed = len(fixed) if isinstance(fixed, Mapping) else 0
+    n_tied = 0
+    if tied is not None and not isinstance(tied, (str, bytes)):
+        for group in tied:
+            if not isinstance(group, (str, bytes)):
+                n_tied += max(len(tuple(group)) - 1, 0)
+    return max(int(family.n_params) - n_fixed - n_tied, 1)
+
+
+def _backtest_data(
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    loss: ArrayLike,
+    unique_tokens: ArrayLike | None,
+    k: Any,
+    family: Any,
+    fixed: Any,
+    tied: Any,
+    fit_options: dict[str, Any],
+) -> _BacktestData:
+    from .family import get_family
+
+    fam = get_family(family)
     n = as_float_array(n_params, "n_params", positive=True)
     d = as_float_array(n_tokens, "n_tokens", positive=True)
     lo = as_float_array(loss, "loss", positive=True)
     same_length(n_params=n, n_tokens=d, loss=lo)
+    cols = {"n_params": n, "n_tokens": d, "loss": lo}
+    if unique_tokens is not None:
+        u = as_float_array(unique_tokens, "unique_tokens", positive=True)
+        same_length(n_params=n, unique_tokens=u)
+        cols["unique_tokens"] = u
+    names = tuple(fam.data_names)
+    missing = [x for x in names if x not in cols]
+    if "unique_tokens" in missing:
+        raise TypeError(
+            f"`unique_tokens` is required by the {fam.name!r} family: the unique tokens of "
+            "each run."
+        )
+    if missing or "n_params" not in names or "n_tokens" not in names:
+        raise ValueError(
+            f"`family` must be a law of runs (n_params, n_tokens[, unique_tokens], loss); "
+            f"the {fam.name!r} family takes {list(names)}."
+        )
+    if "unique_tokens" in cols and "unique_tokens" not in names:
+        raise TypeError(
+            f"`unique_tokens` is not used by the {fam.name!r} family; leave it out or pass "
+            "a family with a data limit."
+        )
     kk = as_positive_scalar(k, "flops_per_param_token")
-    return n, d, lo, kk * n * d, kk
+    options = dict(fit_options)
+    if fixed is not None:
+        options["fixed"] = fixed
+    if tied is not None:
+        options["tied"] = tied
+    return _BacktestData(
+        columns={x: cols[x] for x in names},
+        compute=kk * n * d,
+        family=fam,
+        min_train=_free_parameters(fam, fixed, tied) + 1,
+        fit_options=options,
+    )
 
 
 def _split_mask(compute: FloatArray, split_compute: Any, split: Any) -> tuple[BoolArray, float]:
@@ -856,37 +919,33 @@ def _split_mask(compute: FloatArray, split_compute: Any, split: Any) -> tuple[Bo
     return np.array(arr, dtype=np.bool_), math.nan
 
 
-def _backtest_core(
-    n: FloatArray,
-    d: FloatArray,
-    lo: FloatArray,
-    c: FloatArray,
-    train: BoolArray,
-    threshold: float,
-    fit_options: dict[str, Any],
-    what: str,
-) -> Backtest:
-    from .parametric import fit_parametric
+def _backtest_core(data: _BacktestData, train: BoolArray, threshold: float, what: str) -> Backtest:
+    from .parametric import fit_law
 
     n_train = int(np.count_nonzero(train))
-    if n_train < _MIN_TRAIN:
+    if n_train < data.min_train:
         raise ValueError(
-            f"{what} must leave at least {_MIN_TRAIN} training runs (more than the law's 5 "
-            f"parameters); got {n_train}."
+            f"{what} must leave at least {data.min_train} training runs (more than the "
+            f"{data.min_train - 1} free parameters of the {data.family.name!r} fit); got "
+            f"{n_train}."
         )
     if n_train == train.size:
         raise ValueError(f"{what} must leave at least one test run; got none.")
-    fit = fit_parametric(n[train], d[train], lo[train], **fit_options)
-    predicted = fit.law.loss(n, d)
+    cols = data.columns
+    fit = fit_law(data.family, {x: v[train] for x, v in cols.items()}, **data.fit_options)
+    predicted = np.asarray(
+        fit.law.loss(*(v for x, v in cols.items() if x != "loss")), dtype=np.float64
+    )
+    lo = cols["loss"]
     rel = predicted / lo - 1.0
     test = ~train
     abs_test = np.abs(rel[test])
     return Backtest(
         fit=fit,
         train=train,
-        compute=c.copy(),
-        n_params=n.copy(),
-        n_tokens=d.copy(),
+        compute=data.compute.copy(),
+        n_params=cols["n_params"].copy(),
+        n_tokens=cols["n_tokens"].copy(),
         observed=lo.copy(),
         predicted=predicted,
         relative_error=rel,
@@ -895,7 +954,7 @@ def _backtest_core(
         bias=float(rel[test].mean()),
         max_abs_relative_error=float(abs_test.max()),
         train_mean_abs_relative_error=float(np.abs(rel[train]).mean()),
-        a=fit.law.a,
+        a=float(getattr(fit.law, "a", math.nan)),
     )
 
 
@@ -907,6 +966,10 @@ def backtest(
     split_compute: float | None = None,
     split: ArrayLike | int | None = None,
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    family: Any = "chinchilla",
+    fixed: Mapping[str, float] | None = None,
+    tied: Sequence[Sequence[str]] | None = None,
+    unique_tokens: ArrayLike | None = None,
     **fit_options: Any,
 ) -> Backtest:
     r"""Fit the law on the small runs and predict the big ones.
@@ -922,8 +985,17 @@ def backtest(
         ``r`` (train on the ``r`` runs of least compute). Give exactly one of the two.
     flops_per_param_token : float, default 6.0
         ``k`` in ``C = k N D``.
+    family : str or LawFamily, default "chinchilla"
+        The law family to fit (any registered family of runs ``(n_params, n_tokens[,
+        unique_tokens], loss)``: ``"chinchilla"``, ``"kaplan"``, ...).
+    fixed : mapping, optional
+        Parameters held at given values in the training fit, e.g. ``{"E": 1.8}``.
+    tied : sequence of sequences of str, optional
+        Groups of parameters sharing one value, e.g. ``[("alpha", "beta")]``.
+    unique_tokens : array_like, optional
+        Unique tokens of each run, for a family with a data limit.
     **fit_options
-        Passed to :func:`~chinchilla_laws.fit_parametric` (``starts``, ``delta``,
+        Passed to :func:`~chinchilla_laws.fit_law` (``starts``, ``delta``,
         ``backend``, ...).
 
     Returns
@@ -931,13 +1003,17 @@ def backtest(
     Backtest
         The training fit, per-run predictions and relative errors, and the test part's
         mean absolute relative error, bias and largest error, with the training
-        exponent ``a``.
+        exponent ``a`` (NaN for a law without a closed-form exponent ``a``).
 
     Raises
     ------
     ValueError
-        A split leaving fewer than 6 training runs (the law has 5 parameters) or no
-        test run; both or neither of ``split_compute`` and ``split``.
+        A split leaving no more training runs than the fit's free parameters (6 for the
+        Chinchilla law's 5) or no test run; both or neither of ``split_compute`` and
+        ``split``.
+    TypeError
+        ``unique_tokens`` missing for a family that needs it (or given to one that
+        does not).
 
     Examples
     --------
@@ -952,10 +1028,20 @@ def backtest(
     >>> print(bt.n_train, bt.n_test, f"{bt.mean_abs_relative_error:.4f}")
     40 40 0.0059
     """
-    n, d, lo, c, _ = _runs(n_params, n_tokens, loss, flops_per_param_token)
-    train, threshold = _split_mask(c, split_compute, split)
+    data = _backtest_data(
+        n_params,
+        n_tokens,
+        loss,
+        unique_tokens,
+        flops_per_param_token,
+        family,
+        fixed,
+        tied,
+        fit_options,
+    )
+    train, threshold = _split_mask(data.compute, split_compute, split)
     what = "`split_compute`" if split_compute is not None else "`split`"
-    return _backtest_core(n, d, lo, c, train, threshold, dict(fit_options), what)
+    return _backtest_core(data, train, threshold, what)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -1060,6 +1146,10 @@ def rolling_backtest(
     min_train: int = 20,
     min_test: int = 5,
     flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    family: Any = "chinchilla",
+    fixed: Mapping[str, float] | None = None,
+    tied: Sequence[Sequence[str]] | None = None,
+    unique_tokens: ArrayLike | None = None,
     **fit_options: Any,
 ) -> RollingBacktest:
     r"""Backtests at increasing compute splits: how the exponent and the error move.
@@ -1077,8 +1167,8 @@ def rolling_backtest(
         Fewest training and test runs for the automatic thresholds.
     flops_per_param_token : float, default 6.0
         ``k`` in ``C = k N D``.
-    **fit_options
-        Passed to :func:`~chinchilla_laws.fit_parametric`.
+    family, fixed, tied, unique_tokens, **fit_options
+        As in :func:`backtest`.
 
     Returns
     -------
@@ -1089,22 +1179,32 @@ def rolling_backtest(
     Raises
     ------
     ValueError
-        A threshold leaving fewer than 6 training runs or no test run.
+        A threshold leaving no more training runs than the fit's free parameters, or no
+        test run.
     """
-    n, d, lo, c, _ = _runs(n_params, n_tokens, loss, flops_per_param_token)
+    data = _backtest_data(
+        n_params,
+        n_tokens,
+        loss,
+        unique_tokens,
+        flops_per_param_token,
+        family,
+        fixed,
+        tied,
+        fit_options,
+    )
+    c = data.compute
     if isinstance(splits, numbers.Integral) and not isinstance(splits, bool):
         count = as_int(splits, "splits", minimum=1)
-        mt = as_int(min_train, "min_train", minimum=_MIN_TRAIN)
+        mt = as_int(min_train, "min_train", minimum=data.min_train)
         ms = as_int(min_test, "min_test", minimum=1)
         thresholds = _default_splits(c, count, mt, ms)
     else:
         thresholds = np.unique(as_float_array(splits, "splits", positive=True, min_size=1))
-    options = dict(fit_options)
-    results = []
-    for i, threshold in enumerate(thresholds):
-        results.append(
-            _backtest_core(n, d, lo, c, c <= threshold, float(threshold), options, f"`splits`[{i}]")
-        )
+    results = [
+        _backtest_core(data, c <= threshold, float(threshold), f"`splits`[{i}]")
+        for i, threshold in enumerate(thresholds)
+    ]
     return RollingBacktest(
         split_compute=np.array(thresholds, dtype=np.float64),
         n_train=np.array([r.n_train for r in results], dtype=np.int64),
@@ -1745,8 +1845,9 @@ def compute_equivalent_speedup(
 
     Parameters
     ----------
-    law : object with float attributes ``E`` and ``alpha``
-        A saturating loss-versus-compute law, e.g. :attr:`ComputeMultiplier.law`.
+    law : SaturatingPowerLaw, or any object with float attributes ``E`` and ``alpha``
+        A saturating loss-versus-compute law, e.g. a fit of the ``"saturating"`` family
+        (:func:`~chinchilla_laws.fit_law`) or :attr:`ComputeMultiplier.law`.
     loss_worse, loss_better : float or array_like
         Losses above ``law.E`` (broadcast together).
 
@@ -1794,27 +1895,6 @@ def _saturating_params(law: Any) -> tuple[float, float]:
     return e, alpha
 
 
-@dataclass(frozen=True, slots=True)
-class SaturatingLaw:
-    r"""``L(C) = E + A C^{-alpha}``, the loss of a training recipe against its compute.
-
-    Parameters
-    ----------
-    E, A, alpha : float
-        Irreducible loss, scale and exponent (positive).
-    """
-
-    E: float
-    A: float
-    alpha: float
-
-    def loss(self, compute: ArrayLike) -> FloatArray:
-        """``E + A * C**-alpha`` at ``compute`` (FLOPs)."""
-        c = as_positive_array(compute, "compute")
-        out: FloatArray = np.asarray(self.E + self.A * np.power(c, -self.alpha))
-        return out
-
-
 class MultiplierStatus(enum.Enum):
     """How the two-arm fit ended; the value is the message."""
 
@@ -1841,9 +1921,10 @@ class ComputeMultiplier:
         Confidence level of ``interval``.
     log_multiplier_se : float
         Standard error of ``ln m``.
-    law : SaturatingLaw
-        The baseline's law ``E + A C^{-alpha}``.
-    new_law : SaturatingLaw
+    law : SaturatingPowerLaw or None
+        The baseline's law ``E + A C^{-alpha}`` (None when a fitted parameter is not a
+        finite positive number, status ``SINGULAR``).
+    new_law : SaturatingPowerLaw or None
         The new recipe's law: the same ``E`` and ``alpha``, ``A m^{-alpha}``.
     covariance : ndarray, shape (4, 4)
         Covariance of ``(ln E, ln A, ln alpha, ln m)``.
@@ -1860,8 +1941,8 @@ class ComputeMultiplier:
     interval: tuple[float, float]
     level: float
     log_multiplier_se: float
-    law: SaturatingLaw
-    new_law: SaturatingLaw
+    law: SaturatingPowerLaw | None
+    new_law: SaturatingPowerLaw | None
     covariance: FloatArray
     residual_sd: float
     n_baseline: int
@@ -1887,10 +1968,10 @@ class ComputeMultiplier:
             "interval": list(self.interval),
             "level": self.level,
             "log_multiplier_se": self.log_multiplier_se,
-            "E": self.law.E,
-            "alpha": self.law.alpha,
-            "A_baseline": self.law.A,
-            "A_new": self.new_law.A,
+            "E": None if self.law is None else self.law.E,
+            "alpha": None if self.law is None else self.law.alpha,
+            "A_baseline": None if self.law is None else self.law.A,
+            "A_new": None if self.new_law is None else self.new_law.A,
             "residual_sd": self.residual_sd,
             "n_baseline": self.n_baseline,
             "n_new": self.n_new,
@@ -1900,10 +1981,11 @@ class ComputeMultiplier:
 
     def __repr__(self) -> str:
         lo, hi = self.interval
+        law = "" if self.law is None else f", E={self.law.E:.4g}, alpha={self.law.alpha:.4g}"
         return (
             f"ComputeMultiplier(multiplier={self.multiplier:.4g}, "
-            f"{100 * self.level:g}% interval=({lo:.4g}, {hi:.4g}), E={self.law.E:.4g}, "
-            f"alpha={self.law.alpha:.4g}, status={self.status.name})"
+            f"{100 * self.level:g}% interval=({lo:.4g}, {hi:.4g}){law}, "
+            f"status={self.status.name})"
         )
 
 
@@ -1963,6 +2045,12 @@ def _multiplier_start(xc: FloatArray, s: FloatArray, y: FloatArray) -> FloatArra
     )
 
 
+def _saturating_law(e: float, a: float, alpha: float) -> SaturatingPowerLaw | None:
+    if all(math.isfinite(v) and v > 0 for v in (e, a, alpha)):
+        return SaturatingPowerLaw(E=e, A=a, alpha=alpha)
+    return None
+
+
 def compute_multiplier(
     baseline_compute: ArrayLike,
     baseline_loss: ArrayLike,
@@ -2015,8 +2103,8 @@ def compute_multiplier(
     Examples
     --------
     >>> import numpy as np
-    >>> from chinchilla_laws.planning import SaturatingLaw, compute_multiplier
-    >>> base = SaturatingLaw(E=1.8, A=2.0e3, alpha=0.16)
+    >>> from chinchilla_laws import SaturatingPowerLaw, compute_multiplier
+    >>> base = SaturatingPowerLaw(E=1.8, A=2.0e3, alpha=0.16)
     >>> c = np.geomspace(1e18, 1e21, 6)
     >>> res = compute_multiplier(c, base.loss(c), c, base.loss(2.5 * c))
     >>> print(f"{res.multiplier:.6f}")
@@ -2103,8 +2191,8 @@ def compute_multiplier(
         interval=interval,
         level=lev,
         log_multiplier_se=se,
-        law=SaturatingLaw(E=e, A=a_base, alpha=alpha),
-        new_law=SaturatingLaw(E=e, A=a_new, alpha=alpha),
+        law=_saturating_law(e, a_base, alpha),
+        new_law=_saturating_law(e, a_new, alpha),
         covariance=np.ascontiguousarray(cov),
         residual_sd=math.sqrt(sigma2),
         n_baseline=int(cb.size),

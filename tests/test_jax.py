@@ -30,6 +30,7 @@ def _prepare(n: np.ndarray, d: np.ndarray, loss: np.ndarray) -> Any:
     data = {"n_params": n, "n_tokens": d, "loss": loss}
     return prepare(cl.CHINCHILLA, data, delta=1e-3, reduction="sum", weights=None)
 
+
 EPOCH_OBJECTIVE = 1.01827402e-3  # Besiroglu et al. (2024) refit, 240 points, delta 1e-3
 CODES = {K.CONVERGED, K.MAX_ITER, K.LINE_SEARCH_FAILED, K.NON_FINITE, K.ABANDONED}
 

@@ -17,6 +17,7 @@ from chinchilla_laws import (
     HOFFMANN_2022_TEX,
     MUENNIGHOFF_2023,
     ChinchillaLaw,
+    SaturatingPowerLaw,
     isoflop_bias,
     isoflop_minima,
     random_starts,
@@ -29,7 +30,6 @@ from chinchilla_laws.planning import (
     IsoFLOPPlan,
     MultiplierStatus,
     RollingBacktest,
-    SaturatingLaw,
     backtest,
     compute_equivalent_speedup,
     compute_multiplier,
@@ -768,7 +768,7 @@ def test_overtraining_law_ratio_under_inference_demand() -> None:
 
 
 # --------------------------------------------------------------------------- speedups
-BASE = SaturatingLaw(E=1.8, A=2.0e3, alpha=0.16)
+BASE = SaturatingPowerLaw(E=1.8, A=2.0e3, alpha=0.16)
 BUDGETS = np.geomspace(1e18, 1e21, 6)
 
 
@@ -1042,3 +1042,96 @@ def test_data_constrained_law_under_a_unique_token_limit() -> None:
 def test_other_laws_bad_input(call, exc, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(exc, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- engine families
+def test_backtest_passes_family_fixed_and_tied_through() -> None:
+    """Kaplan's law fitted on the small runs of exact Kaplan data predicts the big ones
+    (1e-6); fixed and tied parameters reach the fit and lower the runs it needs."""
+    from chinchilla_laws import KAPLAN_2020
+
+    rng = np.random.default_rng(0)
+    n = np.exp(rng.uniform(np.log(1e7), np.log(1e10), 60))
+    d = np.exp(rng.uniform(np.log(1e9), np.log(1e11), 60))
+    bt = backtest(n, d, KAPLAN_2020.loss(n, d), split_compute=3e19, family="kaplan")
+    assert bt.success
+    assert bt.fit.law.alpha_N == pytest.approx(KAPLAN_2020.alpha_N, rel=1e-5)
+    assert bt.mean_abs_relative_error < 1e-6
+    law = HOFFMANN_2022_TEX
+    loss = law.loss(n, d)
+    fixed = backtest(n, d, loss, split_compute=3e19, fixed={"E": law.E}, starts=STARTS)
+    assert fixed.fit.law.E == law.E
+    assert fixed.mean_abs_relative_error < 1e-6
+    tied_law = ChinchillaLaw(E=1.8, A=400.0, B=2000.0, alpha=0.33, beta=0.33)
+    tied = backtest(
+        n, d, tied_law.loss(n, d), split_compute=3e19, tied=[("alpha", "beta")], starts=STARTS
+    )
+    assert tied.fit.law.alpha == tied.fit.law.beta
+    assert tied.fit.law.alpha == pytest.approx(0.33, rel=1e-6)
+    # 5 training runs are too few for 5 free parameters, enough for 4
+    c = 6 * n * d
+    with pytest.raises(ValueError, match="at least 6 training runs"):
+        backtest(n, d, loss, split=5)
+    five = backtest(n, d, loss, split=5, fixed={"E": law.E}, starts=STARTS, warn=False)
+    assert five.n_train == 5
+    np.testing.assert_array_equal(five.train, c <= np.sort(c)[4])
+
+
+def test_rolling_backtest_with_a_fixed_parameter() -> None:
+    n, d, loss = _synthetic_runs(noise=0.003, seed=4, size=80)
+    roll = rolling_backtest(
+        n,
+        d,
+        loss,
+        splits=2,
+        min_train=25,
+        min_test=10,
+        fixed={"E": HOFFMANN_2022_TEX.E},
+        starts=STARTS,
+    )
+    assert all(bt.fit.law.E == HOFFMANN_2022_TEX.E for bt in roll.backtests)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"unique_tokens": np.full(60, 1e12)}, TypeError, "not used by the 'chinchilla'"),
+        ({"family": "saturating"}, ValueError, "`family` must be a law of runs"),
+        ({"family": "nope"}, ValueError, "nope"),
+    ],
+)
+def test_backtest_family_bad_input(kwargs, exc, match) -> None:  # type: ignore[no-untyped-def]
+    n, d, loss = _synthetic_runs()
+    with pytest.raises(exc, match=match):
+        backtest(n, d, loss, split_compute=1e20, **kwargs)
+
+
+def test_inference_optimal_for_the_kaplan_family_law() -> None:
+    """The engine's Kaplan law goes through the numerical search and agrees with the
+    formula written out in this file (1e-7)."""
+    from chinchilla_laws import KAPLAN_2020
+
+    ours = inference_optimal(KAPLAN_2020, [2.4, 2.6], [0.0, 1e12])
+    ref = inference_optimal(KaplanFormula(), [2.4, 2.6], [0.0, 1e12])
+    np.testing.assert_allclose(ours.n_params, ref.n_params, rtol=1e-7)
+    np.testing.assert_allclose(ours.total_flops, ref.total_flops, rtol=1e-12)
+
+
+def test_compute_multiplier_agrees_with_the_engine_joint_fit() -> None:
+    """The engine's joint fit of the "saturating" family with shared E and alpha gives the
+    same multiplier on exact arms (1e-6); on noisy arms the two objectives (least squares
+    here, the engine's Huber) differ within the interval."""
+    from chinchilla_laws import fit_joint
+
+    exact = [
+        {"compute": BUDGETS, "loss": BASE.loss(BUDGETS)},
+        {"compute": BUDGETS, "loss": BASE.loss(2.5 * BUDGETS)},
+    ]
+    joint = fit_joint("saturating", exact, shared=("E", "alpha"))
+    base, new = joint.law.laws
+    m_engine = (base.A / new.A) ** (1 / base.alpha)
+    res = compute_multiplier(BUDGETS, BASE.loss(BUDGETS), BUDGETS, BASE.loss(2.5 * BUDGETS))
+    assert res.multiplier == pytest.approx(m_engine, rel=1e-6)
+    assert isinstance(res.law, SaturatingPowerLaw)
+    s = compute_equivalent_speedup(base, base.loss(1e20), new.loss(1e20))
+    assert s[0] == pytest.approx(m_engine, rel=1e-10)

@@ -67,9 +67,9 @@ class OtherLaws:
         rng = np.random.default_rng(0)
         self.loss = 2.2 + rng.uniform(0.0, 0.6, 100)
         self.demand = 10.0 ** rng.uniform(9.0, 13.0, 100)
-        from chinchilla_laws.planning import SaturatingLaw
+        from chinchilla_laws import SaturatingPowerLaw
 
-        base = SaturatingLaw(E=1.8, A=2.0e3, alpha=0.16)
+        base = SaturatingPowerLaw(E=1.8, A=2.0e3, alpha=0.16)
         self.c = np.geomspace(1e18, 1e21, 6)
         self.lb = base.loss(self.c) * np.exp(0.005 * rng.standard_normal(6))
         self.ln = base.loss(2.5 * self.c) * np.exp(0.005 * rng.standard_normal(6))
