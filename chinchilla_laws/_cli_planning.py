@@ -55,6 +55,17 @@ def _nonnegative_float(text: str) -> float:
     return value
 
 
+def _fixed_pair(text: str) -> tuple[str, float]:
+    key, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not sep or not key.strip() or not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER; got {text!r}")
+    return key.strip(), number
+
+
 def add_commands(
     sub: Any,
     common: argparse.ArgumentParser,
@@ -147,6 +158,26 @@ def add_commands(
         help="the paper's 4,500-start grid (default) or N random starts",
     )
     p.add_argument("--seed", type=_count, default=0, help="random seed for --starts random:N")
+    p.add_argument(
+        "--family",
+        default="chinchilla",
+        help="law family to fit (a registered family of runs: chinchilla, kaplan, ...)",
+    )
+    p.add_argument(
+        "--fixed",
+        action="append",
+        type=_fixed_pair,
+        default=[],
+        metavar="NAME=VALUE",
+        help="hold a parameter at a value in the training fit (e.g. E=1.8); repeatable",
+    )
+    p.add_argument(
+        "--tie",
+        action="append",
+        default=[],
+        metavar="NAME,NAME",
+        help="parameters sharing one value (e.g. alpha,beta); repeatable",
+    )
     p.set_defaults(handler=_cmd_backtest)
 
     p = sub.add_parser(
@@ -300,7 +331,12 @@ def _cmd_backtest(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str
         runs = runs.select(keep)
     if args.plot and args.rolling is None:
         raise UserError("`--plot` draws a rolling backtest; add `--rolling K`.")
-    options: dict[str, Any] = {"delta": args.delta, "starts": _starts(args.starts, args.seed)}
+    starts = None if args.starts is None else _starts(args.starts, args.seed)
+    options: dict[str, Any] = {"delta": args.delta, "starts": starts, "family": args.family}
+    if args.fixed:
+        options["fixed"] = dict(args.fixed)
+    if args.tie:
+        options["tied"] = [tuple(x.strip() for x in t.split(",")) for t in args.tie]
     k = runs.flops_per_param_token
     payload: Payload = {"command": "backtest", "data": _data_info(runs), "dropped_rows": dropped}
     lines = [_data_line(runs)]

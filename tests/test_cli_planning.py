@@ -225,3 +225,21 @@ def test_design_estimator_and_window(capsys: pytest.CaptureFixture[str]) -> None
     )
     assert out["design"]["forecasts"]["local"]["a_se"] == ref.forecasts["local"].a_se
     assert "`window` must be an odd" in run_error(capsys, [*argv[:-1], "4"])
+
+
+def test_backtest_fixed_and_tied_from_the_command_line(
+    sweep_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    e = HOFFMANN_2022_TEX.E
+    out = run_json(
+        capsys,
+        ["backtest", str(sweep_csv), "--split-compute", "3e20", "--fixed", f"E={e!r}", *FAST],
+    )
+    assert out["backtest"]["law"]["E"] == e
+    out = run_json(
+        capsys,
+        ["backtest", str(sweep_csv), "--split-compute", "3e20", "--tie", "alpha,beta", *FAST],
+    )
+    assert out["backtest"]["law"]["alpha"] == out["backtest"]["law"]["beta"]
+    err = run_error(capsys, ["backtest", str(sweep_csv), "--split-compute", "3e20", "--fixed", "E"])
+    assert "expected NAME=NUMBER" in err
