@@ -29,6 +29,9 @@ DC_N_PARAMS = 7
 OT_N_PARAMS = 4
 HALF_LOG6 = 0.5 * math.log(6.0)
 
+LOG_FLOAT_MAX = 709.0
+"""``exp`` of more than this overflows float64."""
+
 SMALL_RATIO = 1e-8
 """Below this ``R / R*`` the saturation ``R* (1 - exp(-R/R*))`` uses its series."""
 
@@ -36,7 +39,8 @@ SMALL_RATIO = 1e-8
 @_jit
 def _saturation(r: float, log_r_star: float) -> tuple[float, float, float]:
     """``h = R* (1 - exp(-R/R*))``, ``dh/dR`` and ``dh/d log R*`` for ``R >= 0``."""
-    r_star = math.exp(log_r_star)
+    # R* beyond float64 acts as infinite (no penalty); capping keeps exp from overflowing
+    r_star = math.exp(min(log_r_star, LOG_FLOAT_MAX))
     q = r / r_star
     if q < SMALL_RATIO:
         # R* = inf (overflow) or R tiny: h = R (1 - q/2), dh/dlogR* = R q / 2
