@@ -12,7 +12,9 @@ from .bootstrap import (
     bootstrap_parametric,
 )
 from .data_constrained import (
+    DATA_CONSTRAINED,
     MUENNIGHOFF_2023,
+    DataConstrainedFamily,
     DataConstrainedFrontier,
     DataConstrainedLaw,
     data_constrained_objective,
@@ -82,9 +84,11 @@ from .optimal_schedule import (
 from .overtraining import (
     GADRE_2024,
     GADRE_2024_DOWNSTREAM,
+    OVERTRAINING,
     DownstreamErrorFit,
     DownstreamErrorLaw,
     DownstreamFitStatus,
+    OverTrainingFamily,
     OverTrainingLaw,
     fit_downstream_error,
 )
@@ -115,6 +119,7 @@ from .planning import (
     rolling_backtest,
 )
 from .powerlaw import PowerLaw, fit_power_law
+from .profile import Profile, ProfileStatus, profile_objective
 from .saturating import SATURATING, SaturatingFamily, SaturatingPowerLaw
 from .warnings import (
     BackendOptionWarning,
@@ -132,6 +137,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BESIROGLU_2024",
     "CHINCHILLA",
+    "DATA_CONSTRAINED",
     "GADRE_2024",
     "GADRE_2024_DOWNSTREAM",
     "HOFFMANN_2022_PRINTED",
@@ -143,6 +149,7 @@ __all__ = [
     "LUO_2025_400M",
     "MUENNIGHOFF_2023",
     "MULTI_POWER_PRESETS",
+    "OVERTRAINING",
     "PRESETS",
     "SATURATING",
     "TABLE_A4_SHAPES",
@@ -155,6 +162,7 @@ __all__ = [
     "ConvergenceWarning",
     "CurveErrors",
     "Curves",
+    "DataConstrainedFamily",
     "DataConstrainedFrontier",
     "DataConstrainedLaw",
     "DownstreamErrorFit",
@@ -186,11 +194,14 @@ __all__ = [
     "MultiPowerLaw",
     "MultiPowerStatus",
     "OptimizedSchedule",
+    "OverTrainingFamily",
     "OverTrainingLaw",
     "ParametricBootstrap",
     "ParametricFit",
     "PowerLaw",
     "PowerLawBootstrap",
+    "Profile",
+    "ProfileStatus",
     "RollingBacktest",
     "Runs",
     "SaturatingFamily",
@@ -241,6 +252,7 @@ __all__ = [
     "paper_grid",
     "params_from_compute",
     "prediction_errors",
+    "profile_objective",
     "random_starts",
     "register_family",
     "rolling_backtest",

@@ -31,7 +31,7 @@ from ._typing import BoolArray, FloatArray, readonly
 from ._validation import _describe, as_choice, as_float_array, as_positive_scalar, same_length
 from .family import LawFamily
 
-__all__ = ["Constraints", "Problem", "WeightSets", "objective_at", "prepare"]
+__all__ = ["Constraints", "Problem", "WeightSets", "nd_data", "objective_at", "prepare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,3 +369,28 @@ def objective_at(
         g,
     )
     return float(f), np.ascontiguousarray(problem.scale.T @ g)
+
+
+def nd_data(
+    fam: LawFamily, n_params: Any, n_tokens: Any, loss: Any, unique_tokens: Any
+) -> dict[str, Any]:
+    """The data mapping of a family of ``(N, D)`` runs, or ``(N, D, U)`` runs."""
+    data = {"n_params": n_params, "n_tokens": n_tokens, "loss": loss}
+    if fam.data_names == ("n_params", "n_tokens", "unique_tokens", "loss"):
+        if unique_tokens is None:
+            raise TypeError(
+                f"`unique_tokens` must be given for the {fam.name!r} family (the unique "
+                "tokens U of each run); got None."
+            )
+        data["unique_tokens"] = unique_tokens
+    elif fam.data_names != ("n_params", "n_tokens", "loss"):
+        raise ValueError(
+            f"`family` {fam.name!r} does not take (n_params, n_tokens, loss) data; "
+            f"use fit_law({fam.name!r}, {{...}}) with keys {list(fam.data_names)}."
+        )
+    elif unique_tokens is not None:
+        raise ValueError(
+            f"`unique_tokens` is only used by families of (N, D, U) runs such as "
+            f"'data_constrained'; the {fam.name!r} family does not take it."
+        )
+    return data

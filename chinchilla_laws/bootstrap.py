@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._backends import SolverOptions, get_backend
-from ._problem import WeightSets, objective_at, prepare
+from ._problem import WeightSets, nd_data, objective_at, prepare
 from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import (
     as_choice,
@@ -294,6 +294,7 @@ def bootstrap_parametric(
     fixed: Mapping[str, float] | None = None,
     tied: Sequence[Sequence[str]] | None = None,
     family: str | LawFamily | None = None,
+    unique_tokens: ArrayLike | None = None,
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
     max_iter: int = 1000,
@@ -332,6 +333,9 @@ def bootstrap_parametric(
     fixed, tied : optional
         Fixed and tied parameters, as for :func:`fit_parametric`; by default those
         of ``fit`` (a ``fit`` made with other constraints is refused).
+    unique_tokens : array_like, optional
+        Unique tokens of each run, for families of ``(N, D, U)`` runs
+        (``"data_constrained"``); resampled with the runs.
     progress : callable, optional
         Called as ``progress(done, total)`` after each chunk of resamples (Numba)
         or after each round of the solver (JAX; ``done`` then counts finished
@@ -381,7 +385,7 @@ def bootstrap_parametric(
             )
         if fixed is None and tied is None:
             fixed, tied = dict(fit.fixed), fit.tied
-    data_cols = {"n_params": n_params, "n_tokens": n_tokens, "loss": loss}
+    data_cols = nd_data(fam, n_params, n_tokens, loss, unique_tokens)
     problem = prepare(
         fam, data_cols, delta=delta, reduction=reduction, weights=weights, fixed=fixed, tied=tied
     )

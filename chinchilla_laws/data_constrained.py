@@ -24,6 +24,7 @@ after which they are worth ``1 - 1/e`` of fresh ones), and parameters beyond
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -39,10 +40,13 @@ from ._validation import (
     as_positive_scalar,
     same_length,
 )
+from .family import Design, FrontierArrays, LawFamily, register_family
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier, _as_budget
 
 __all__ = [
+    "DATA_CONSTRAINED",
     "MUENNIGHOFF_2023",
+    "DataConstrainedFamily",
     "DataConstrainedFrontier",
     "DataConstrainedLaw",
     "data_constrained_objective",
@@ -625,3 +629,131 @@ def data_constrained_objective(
         np.ascontiguousarray(theta), X, IDENTITY_AUX, np.log(lo), np.ascontiguousarray(w), dl, grad
     )
     return float(f), grad
+
+
+# ----------------------------------------------------------------------------- family
+
+DEFAULT_R_STARS = (1.0, 4.0, 16.0, 64.0, 256.0)
+"""Default start values of ``R_D*`` and ``R_N*``: repeated-data runs show values from
+about 1 to a few hundred (Muennighoff et al. fit 15.4 and 5.3)."""
+
+
+class DataConstrainedFamily(LawFamily):
+    """The data-constrained family (registered as ``"data_constrained"``).
+
+    Solver coordinates ``theta = (log A, log B, log E, alpha, beta, log R_D*,
+    log R_N*)``. The kernel reads the raw ``(log N, log D, log U)`` and works on the
+    standardised ``u = (a - alpha m_x, b - beta m_y, e, alpha s_x, beta s_y, ...)``
+    of the Chinchilla fit (``m``, ``s``: mean and standard deviation of log N and
+    log D), passed to it in ``aux`` because the kink ``N_opt(U_D)`` needs the raw
+    parameters.
+    """
+
+    name = "data_constrained"
+    equation = "L(N, D, U) = E + A/N'^alpha + B/D'^beta (effective N', D')"
+    param_names = DataConstrainedLaw.PARAM_NAMES
+    theta_params = ("A", "B", "E", "alpha", "beta", "rd_star", "rn_star")
+    log_theta = (True, True, True, False, False, True, True)
+    theta_names = ("a", "b", "e", "alpha", "beta", "log_rd_star", "log_rn_star")
+    exponents = ("alpha", "beta")
+    data_names = ("n_params", "n_tokens", "unique_tokens", "loss")
+    start_low = (0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0)
+    start_high = (25.0, 25.0, 1.0, 2.0, 2.0, math.log(500.0), math.log(500.0))
+
+    @property
+    def kernel(self) -> Any:
+        return FK.dc_objective_grad
+
+    def jax_objective(self, u: Any, X: Any, aux: Any, target: Any, w: Any, delta: Any) -> Any:
+        import jax
+        import jax.numpy as jnp
+
+        al = u[3] / aux[1]
+        be = u[4] / aux[3]
+        a = u[0] + al * aux[0]
+        b = u[1] + be * aux[2]
+        rds = jnp.exp(u[5])
+        rns = jnp.exp(u[6])
+        log_n, log_d, log_u = X[:, 0], X[:, 1], X[:, 2]
+        z = jnp.minimum(log_u, log_d)
+        rd = jnp.exp(log_d - z) - 1.0
+        ldp = z + jnp.log1p(-rds * jnp.expm1(-rd / rds))
+        lnopt = (jnp.log(al) - jnp.log(be) + a - b + be * z) / al
+        lun = jnp.minimum(log_n, lnopt)
+        rn = jnp.exp(log_n - lun) - 1.0
+        lnp = lun + jnp.log1p(-rns * jnp.expm1(-rn / rns))
+        terms = jnp.stack([a - al * lnp, b - be * ldp, jnp.full_like(lnp, u[2])])
+        r = jax.nn.logsumexp(terms, axis=0) - target
+        c = jnp.clip(r, -delta, delta)
+        return jnp.sum(w * c * (r - 0.5 * c))
+
+    def design(self, data: Mapping[str, FloatArray]) -> Design:
+        log_n = np.log(data["n_params"])
+        log_d = np.log(data["n_tokens"])
+        log_u = np.log(data["unique_tokens"])
+        mx, my = float(np.mean(log_n)), float(np.mean(log_d))
+        sx = float(np.std(log_n)) or 1.0
+        sy = float(np.std(log_d)) or 1.0
+        scale = np.eye(7)
+        scale[0, 3] = -mx
+        scale[1, 4] = -my
+        scale[3, 3] = sx
+        scale[4, 4] = sy
+        return Design(
+            X=np.stack([log_n, log_d, log_u], axis=1),
+            target=np.log(data["loss"]),
+            scale=scale,
+            offset=np.zeros(7),
+            aux=np.array([mx, sx, my, sy]),
+        )
+
+    def identifiability(self, data: Mapping[str, FloatArray], active: BoolArray) -> list[str]:
+        for name in ("n_params", "n_tokens"):
+            if np.unique(data[name][active]).size < 2:
+                raise ValueError(
+                    f"`{name}` must take at least two distinct values; got one for every "
+                    "point: its exponent cannot be fitted."
+                )
+        return []
+
+    def frontier(
+        self, params: FloatArray, compute: FloatArray, flops_per_param_token: float
+    ) -> FrontierArrays:
+        """The frontier without a unique-token limit (Chinchilla closed form, one epoch).
+
+        With a limit use :meth:`DataConstrainedLaw.optimal` (``unique_tokens=``).
+        """
+        rows = [
+            self.make_law(dict(zip(self.param_names, p, strict=True))).optimal(
+                compute, flops_per_param_token=flops_per_param_token
+            )
+            for p in np.atleast_2d(params)
+        ]
+        return FrontierArrays(
+            n_params=np.stack([f.n_params for f in rows]),
+            n_tokens=np.stack([f.n_tokens for f in rows]),
+            loss=np.stack([f.loss for f in rows]),
+            extra={"epochs": np.ones((len(rows), np.size(compute)))},
+        )
+
+    def default_starts(self) -> FloatArray:
+        """A small Chinchilla grid times ``R_D*, R_N*`` in :data:`DEFAULT_R_STARS` (450 starts).
+
+        ``a, b`` in ``{0, 8, 16}``, ``e`` in ``{-0.5, 0.5}``, ``alpha = beta = 0.4`` (the
+        standardised coordinates make the exponents' start matter little), and
+        ``R_D*, R_N*`` each in ``{1, 4, 16, 64, 256}``. With the five Chinchilla
+        parameters fixed (stage 2) the grid reduces to the 25 ``(R_D*, R_N*)`` pairs.
+        """
+        ab = np.array([0.0, 8.0, 16.0])
+        e = np.array([-0.5, 0.5])
+        ex = np.array([0.4])
+        r = np.log(np.array(DEFAULT_R_STARS))
+        mesh = np.meshgrid(ab, ab, e, ex, ex, r, r, indexing="ij")
+        return np.ascontiguousarray(np.stack([m.ravel() for m in mesh], axis=1))
+
+    def make_law(self, params: Mapping[str, float], *, name: str = "") -> DataConstrainedLaw:
+        return DataConstrainedLaw(name=name, **{k: params[k] for k in self.param_names})
+
+
+DATA_CONSTRAINED = register_family(DataConstrainedFamily())
+"""The data-constrained law family (registered as ``"data_constrained"``)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -27,7 +28,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 
-from ._typing import FloatArray
+from . import _family_kernels as FK
+from ._typing import BoolArray, FloatArray
 from ._validation import (
     _describe,
     as_float_array,
@@ -35,6 +37,7 @@ from ._validation import (
     as_positive_scalar,
     same_length,
 )
+from .family import Design, FrontierArrays, LawFamily, register_family
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier, _as_budget
 from .warnings import GridBoundaryWarning, IdentifiabilityWarning
 
@@ -44,9 +47,11 @@ if TYPE_CHECKING:
 __all__ = [
     "GADRE_2024",
     "GADRE_2024_DOWNSTREAM",
+    "OVERTRAINING",
     "DownstreamErrorFit",
     "DownstreamErrorLaw",
     "DownstreamFitStatus",
+    "OverTrainingFamily",
     "OverTrainingLaw",
     "fit_downstream_error",
 ]
@@ -509,3 +514,106 @@ def fit_downstream_error(
         warnings.warn(f"fit_downstream_error: {status.value}", cls, stacklevel=2)
     law = DownstreamErrorLaw(epsilon=eps, k=abs(k) if k != 0 else 1e-300, gamma=gamma)
     return DownstreamErrorFit(law=law, rss=r, n_points=n, status=status)
+
+
+# ----------------------------------------------------------------------------- family
+
+
+class OverTrainingFamily(LawFamily):
+    """The over-training family (registered as ``"overtraining"``).
+
+    Solver coordinates ``theta = (log A, log B, log E, eta)``. The kernel works on
+    standardised columns ``x = (log N - m_x)/s`` and ``y = (log D + log(6)/2 - m_y)/s``
+    with one scale ``s`` (the pooled standard deviation) for the shared exponent:
+    ``u = (a - eta m_x, b - eta m_y, e, eta s)``.
+    """
+
+    name = "overtraining"
+    equation = "L(N, D) = E + A/N^eta + B 6^(-eta/2)/D^eta (D = M N)"
+    param_names = OverTrainingLaw.PARAM_NAMES
+    theta_params = ("A", "B", "E", "eta")
+    log_theta = (True, True, True, False)
+    theta_names = ("a", "b", "e", "eta")
+    exponents = ("eta",)
+    data_names = ("n_params", "n_tokens", "loss")
+    start_low = (0.0, 0.0, -1.0, 0.0)
+    start_high = (25.0, 25.0, 1.0, 2.0)
+
+    @property
+    def kernel(self) -> Any:
+        return FK.ot_objective_grad
+
+    def jax_objective(self, u: Any, X: Any, aux: Any, target: Any, w: Any, delta: Any) -> Any:
+        import jax
+        import jax.numpy as jnp
+
+        terms = jnp.stack(
+            [u[0] - u[3] * X[:, 0], u[1] - u[3] * X[:, 1], jnp.full_like(X[:, 0], u[2])]
+        )
+        r = jax.nn.logsumexp(terms, axis=0) - target
+        c = jnp.clip(r, -delta, delta)
+        return jnp.sum(w * c * (r - 0.5 * c))
+
+    def design(self, data: Mapping[str, FloatArray]) -> Design:
+        x = np.log(data["n_params"])
+        y = np.log(data["n_tokens"]) + HALF_LOG6
+        mx, my = float(np.mean(x)), float(np.mean(y))
+        s = math.sqrt(0.5 * (float(np.var(x)) + float(np.var(y)))) or 1.0
+        scale = np.eye(4)
+        scale[0, 3] = -mx
+        scale[1, 3] = -my
+        scale[3, 3] = s
+        return Design(
+            X=np.stack([(x - mx) / s, (y - my) / s], axis=1),
+            target=np.log(data["loss"]),
+            scale=scale,
+            offset=np.zeros(4),
+        )
+
+    def identifiability(self, data: Mapping[str, FloatArray], active: BoolArray) -> list[str]:
+        x = np.log(data["n_params"][active])
+        y = np.log(data["n_tokens"][active])
+        for name, col in (("n_params", x), ("n_tokens", y)):
+            if np.ptp(col) == 0:
+                raise ValueError(
+                    f"`{name}` must take at least two distinct values; got one for every "
+                    "point: the exponent cannot be fitted."
+                )
+        xa, ya = x - x.mean(), y - y.mean()
+        corr = float(xa @ ya / math.sqrt(float(xa @ xa) * float(ya @ ya)))
+        if abs(corr) > 1.0 - 1e-9:
+            raise ValueError(
+                "`n_params` and `n_tokens` lie on one line in log space: every run has the "
+                "same tokens per parameter M, so A and B cannot be told apart. Add runs at "
+                "other M."
+            )
+        return []
+
+    def frontier(
+        self, params: FloatArray, compute: FloatArray, flops_per_param_token: float
+    ) -> FrontierArrays:
+        """``N_opt = sqrt(C / (k M*))``, ``D_opt = M* N_opt`` per row of ``params``."""
+        p = np.atleast_2d(params)
+        e, a, b, eta = (p[:, k : k + 1] for k in range(4))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            m_star = np.exp((np.log(b) - eta * HALF_LOG6 - np.log(a)) / eta)
+            n = np.sqrt(compute[None, :] / (flops_per_param_token * m_star))
+            d = m_star * n
+            loss = e + a * n**-eta + b * np.exp(-eta * HALF_LOG6) * d**-eta
+        return FrontierArrays(n_params=n, n_tokens=d, loss=loss, extra={})
+
+    def default_starts(self) -> FloatArray:
+        """``a, b`` in ``{0, 5, ..., 25}``, ``e`` in ``{-1, -0.5, ..., 1}``, ``eta`` in
+        ``{0.1, 0.2, 0.3, 0.5, 0.8, 1.2}`` (1,080 starts)."""
+        ab = np.arange(0.0, 26.0, 5.0)
+        e = np.arange(-1.0, 1.01, 0.5)
+        eta = np.array([0.1, 0.2, 0.3, 0.5, 0.8, 1.2])
+        mesh = np.meshgrid(ab, ab, e, eta, indexing="ij")
+        return np.ascontiguousarray(np.stack([m.ravel() for m in mesh], axis=1))
+
+    def make_law(self, params: Mapping[str, float], *, name: str = "") -> OverTrainingLaw:
+        return OverTrainingLaw(name=name, **{k: params[k] for k in self.param_names})
+
+
+OVERTRAINING = register_family(OverTrainingFamily())
+"""The over-training law family (registered as ``"overtraining"``)."""

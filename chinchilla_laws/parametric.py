@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from . import _lbfgs as K
 from . import _solver  # noqa: F401 - registers the Numba backend
 from ._backends import BatchResult, SolverOptions, check_options, get_backend
-from ._problem import Problem, WeightSets, objective_at, prepare
+from ._problem import Problem, WeightSets, nd_data, objective_at, prepare
 from ._typing import BoolArray, FloatArray, IntArray, freeze_arrays
 from ._validation import as_bool, as_float_array, as_int, as_positive_scalar, as_rng
 from ._warn import warn as emit_warning
@@ -446,6 +446,7 @@ def fit_parametric(
     loss: ArrayLike,
     *,
     family: str | LawFamily = "chinchilla",
+    unique_tokens: ArrayLike | None = None,
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
     starts: ArrayLike | None = None,
@@ -470,8 +471,13 @@ def fit_parametric(
         :mod:`chinchilla_laws.flops`).
     family : str or LawFamily, default "chinchilla"
         The law of ``(N, D)`` to fit: ``"chinchilla"`` or ``"kaplan"``
-        (Kaplan et al. 2020), or any registered family whose data are
-        ``(n_params, n_tokens, loss)``.
+        (Kaplan et al. 2020), ``"overtraining"`` (Gadre et al. 2024), or any
+        registered family whose data are ``(n_params, n_tokens, loss)``; or
+        ``"data_constrained"`` (Muennighoff et al. 2023), which also needs
+        ``unique_tokens``.
+    unique_tokens : array_like, optional
+        Unique tokens ``U`` of each run (``D / U`` epochs when ``D > U``); required
+        by, and only accepted by, families of ``(N, D, U)`` runs.
     delta : float, default 1e-3
         Huber threshold on log-loss residuals (the paper's value).
     reduction : {"sum", "mean"}, default "sum"
@@ -559,14 +565,10 @@ def fit_parametric(
     True
     """
     fam = get_family(family)
-    if fam.data_names != ("n_params", "n_tokens", "loss"):
-        raise ValueError(
-            f"`family` {fam.name!r} does not take (n_params, n_tokens, loss) data; "
-            f"use fit_law({fam.name!r}, {{...}}) with keys {list(fam.data_names)}."
-        )
+    data = nd_data(fam, n_params, n_tokens, loss, unique_tokens)
     return fit_law(
         fam,
-        {"n_params": n_params, "n_tokens": n_tokens, "loss": loss},
+        data,
         delta=delta,
         reduction=reduction,
         starts=starts,

@@ -61,3 +61,55 @@ class DataConstrainedKernel:
 
     def time_objective_grad(self) -> None:
         FK.dc_objective_grad(self.theta, *self.args, self.g)
+
+
+class DataConstrainedFit:
+    """Fits of the 182 runs from the default starts: stage 2 (R_D*, R_N* free) and all seven."""
+
+    timeout = 300
+
+    def setup(self) -> None:
+        self.n, self.d, self.u, self.loss = muennighoff182()
+        law = cl.MUENNIGHOFF_2023
+        self.five = {k: law.params[k] for k in ("E", "A", "B", "alpha", "beta")}
+        self.fit(fixed=self.five)  # JIT warm-up of both solver variants
+        self.fit(starts=cl.get_family("data_constrained").default_starts()[:2])
+
+    def fit(self, **kw: object) -> cl.ParametricFit:
+        return cl.fit_parametric(
+            self.n,
+            self.d,
+            self.loss,
+            unique_tokens=self.u,
+            family="data_constrained",
+            warn=False,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def time_stage2(self) -> None:
+        self.fit(fixed=self.five)
+
+    def time_full(self) -> None:
+        self.fit()
+
+    def track_stage2_objective(self) -> float:
+        return self.fit(fixed=self.five).objective
+
+    track_stage2_objective.unit = "Huber objective"  # type: ignore[attr-defined]
+
+
+class OverTrainingFit:
+    """The over-training law on 24 synthetic runs from the default starts (1,080)."""
+
+    timeout = 300
+
+    def setup(self) -> None:
+        law = cl.OverTrainingLaw(E=1.9, A=250.0, B=900.0, eta=0.3)
+        self.n = np.repeat(np.geomspace(1e7, 3e9, 6), 4)
+        self.d = self.n * np.tile([5.0, 20.0, 80.0, 320.0], 6)
+        rng = np.random.default_rng(1)
+        self.loss = law.loss(self.n, self.d) * np.exp(0.001 * rng.standard_normal(24))
+        cl.fit_parametric(self.n, self.d, self.loss, family="overtraining", warn=False)
+
+    def time_fit(self) -> None:
+        cl.fit_parametric(self.n, self.d, self.loss, family="overtraining", warn=False)
