@@ -1084,6 +1084,9 @@ def _load_law(spec: str) -> Any:
     for key in ("fit", "law"):
         if isinstance(data, dict) and isinstance(data.get(key), dict):
             data = data[key]
+    # the layout of `as_dict` / chinchilla_laws.serialize: parameters under "params"
+    if isinstance(data, dict) and isinstance(data.get("params"), dict):
+        data = {**data["params"], "name": data.get("name")}
     # the keys decide the law: eta -> over-training, rd_star/rn_star -> data-constrained
     keys: tuple[str, ...] = _LAW_KEYS
     make: Any = ChinchillaLaw

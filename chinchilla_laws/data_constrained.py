@@ -209,6 +209,7 @@ class DataConstrainedLaw:
             raise TypeError(f"`name` must be a string; got {_describe(self.name)}.")
 
     # ------------------------------------------------------------------ parameters
+    family: ClassVar[LawFamily]
     PARAM_NAMES: ClassVar[tuple[str, ...]] = ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star")
 
     @classmethod
@@ -537,20 +538,23 @@ class DataConstrainedLaw:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """Parameters and derived quantities as plain floats (for JSON)."""
-        return {
-            "name": self.name,
-            "E": self.E,
-            "A": self.A,
-            "B": self.B,
-            "alpha": self.alpha,
-            "beta": self.beta,
-            "rd_star": self.rd_star,
-            "rn_star": self.rn_star,
-            "a": self.a,
-            "b": self.b,
-            "G": self.G,
-        }
+        """``family``, ``version``, ``name`` and ``params`` as plain values (for JSON)."""
+        from .serialize import law_to_dict
+
+        return law_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DataConstrainedLaw:
+        """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
+        from .serialize import law_from_dict
+
+        law: DataConstrainedLaw = law_from_dict(data, family="data_constrained")
+        return law
+
+    def _repr_markdown_(self) -> str:
+        from .report import law_markdown
+
+        return law_markdown(self)
 
 
 MUENNIGHOFF_2023 = DataConstrainedLaw(
@@ -757,3 +761,4 @@ class DataConstrainedFamily(LawFamily):
 
 DATA_CONSTRAINED = register_family(DataConstrainedFamily())
 """The data-constrained law family (registered as ``"data_constrained"``)."""
+DataConstrainedLaw.family = DATA_CONSTRAINED

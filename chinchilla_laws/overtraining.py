@@ -123,6 +123,7 @@ class OverTrainingLaw:
     eta: float
     name: str = field(default="", compare=False)
 
+    family: ClassVar[LawFamily]
     PARAM_NAMES: ClassVar[tuple[str, ...]] = ("E", "A", "B", "eta")
 
     def __post_init__(self) -> None:
@@ -283,15 +284,23 @@ class OverTrainingLaw:
         return f"OverTrainingLaw(E={self.E!r}, A={self.A!r}, B={self.B!r}, eta={self.eta!r}{label})"
 
     def as_dict(self) -> dict[str, Any]:
-        """Parameters and the compute-optimal ratio as plain floats (for JSON)."""
-        return {
-            "name": self.name,
-            "E": self.E,
-            "A": self.A,
-            "B": self.B,
-            "eta": self.eta,
-            "compute_optimal_tokens_per_param": self.compute_optimal_tokens_per_param,
-        }
+        """``family``, ``version``, ``name`` and ``params`` as plain values (for JSON)."""
+        from .serialize import law_to_dict
+
+        return law_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OverTrainingLaw:
+        """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
+        from .serialize import law_from_dict
+
+        law: OverTrainingLaw = law_from_dict(data, family="overtraining")
+        return law
+
+    def _repr_markdown_(self) -> str:
+        from .report import law_markdown
+
+        return law_markdown(self)
 
 
 GADRE_2024 = OverTrainingLaw(
@@ -617,3 +626,4 @@ class OverTrainingFamily(LawFamily):
 
 OVERTRAINING = register_family(OverTrainingFamily())
 """The over-training law family (registered as ``"overtraining"``)."""
+OverTrainingLaw.family = OVERTRAINING

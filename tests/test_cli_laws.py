@@ -30,7 +30,7 @@ def test_optimal_under_a_unique_token_limit(capsys: pytest.CaptureFixture[str]) 
     assert [r["epochs"] for r in rows] == f.epochs.tolist()
     assert rows[1]["n_params"] == pytest.approx(7.02e9, rel=0.01)
     assert out["unique_tokens"] == 25e9
-    assert out["laws"][0]["law"]["rd_star"] == 15.387756
+    assert out["laws"][0]["law"]["params"]["rd_star"] == 15.387756
     code = main([*argv, "--unique-tokens", "25e9"])
     text = capsys.readouterr().out
     assert code == 0 and "epochs" in text and "U = 2.5e+10 unique tokens" in text
@@ -61,7 +61,7 @@ def test_laws_from_json_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ot = tmp_path / "ot.json"
     ot.write_text(json.dumps({"law": cl.GADRE_2024.as_dict()}))
     out = run_json(capsys, ["optimal", "--flops", "1e22", "--law", str(ot)])
-    assert out["laws"][0]["law"]["eta"] == cl.GADRE_2024.eta
+    assert out["laws"][0]["law"]["params"]["eta"] == cl.GADRE_2024.eta
 
 
 @pytest.mark.parametrize(

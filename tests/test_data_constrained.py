@@ -167,7 +167,11 @@ def test_theta_round_trip_and_repr() -> None:
     assert law == M23  # the name is not compared
     assert "rd_star=15.387756" in repr(M23)
     assert M23.with_name("y").name == "y"
-    assert M23.as_dict()["rn_star"] == 5.309743
+    stored = M23.as_dict()
+    assert stored["family"] == "data_constrained" and stored["params"]["rn_star"] == 5.309743
+    assert cl.DataConstrainedLaw.from_dict(stored) == M23
+    with pytest.raises(ValueError):
+        cl.DataConstrainedLaw.from_dict(cl.GADRE_2024.as_dict())
     assert M23.params == {k: getattr(M23, k) for k in cl.DataConstrainedLaw.PARAM_NAMES}
     assert M23.a == pytest.approx(0.5) and M23.b == pytest.approx(0.5)
 

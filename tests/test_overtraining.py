@@ -79,7 +79,9 @@ def test_compute_optimal_ratio_is_the_frontier_ratio_and_the_brute_force_one() -
     loss = G24.allocate(c, tokens_per_param=m).loss
     assert m[np.argmin(loss)] == pytest.approx(m_star, rel=1e-4)  # grid spacing 2.3e-5
     assert G24.a == G24.b == 0.5
-    assert G24.as_dict()["compute_optimal_tokens_per_param"] == m_star
+    stored = G24.as_dict()
+    assert stored["family"] == "overtraining" and stored["params"]["eta"] == G24.eta
+    assert cl.OverTrainingLaw.from_dict(stored) == G24
 
 
 def test_allocate_spends_the_budget_at_the_ratio() -> None:
