@@ -39,6 +39,7 @@ from . import report as R
 from .data_constrained import MUENNIGHOFF_2023, DataConstrainedLaw
 from .datasets import DEFAULT_BUDGETS, synthetic_curves, synthetic_sweep
 from .envelope import DUPLICATES, EnvelopeResult, envelope
+from .family import get_family
 from .io import FIELDS, Runs, load_runs, save_runs
 from .isoflop import VERTEX_ESTIMATORS, IsoFLOPResult, isoflop_minima
 from .laws import PRESETS, ChinchillaLaw, Frontier
@@ -440,6 +441,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--reduction", choices=("sum", "mean"), default="sum")
     p.add_argument("--backend", choices=("numba", "jax"), default="numba")
+    p.add_argument(
+        "--family",
+        default="chinchilla",
+        metavar="NAME",
+        help="the law to fit: chinchilla (default), kaplan, overtraining, data_constrained "
+        "(needs a unique-tokens column), or another registered family of (N, D) runs",
+    )
+    p.add_argument(
+        "--unique-tokens-column",
+        default="unique_tokens",
+        metavar="NAME",
+        help="CSV column of unique tokens U per run, for --family data_constrained "
+        "(default unique_tokens)",
+    )
     boot_options(p)
     budgets_option(p)
     p.set_defaults(handler=_cmd_fit)
@@ -768,8 +783,8 @@ def _data_line(runs: Runs) -> str:
     return line
 
 
-def _starts(n: int | None, seed: int) -> Any:
-    return None if n is None else random_starts(n, rng=seed)
+def _starts(n: int | None, seed: int, family: Any = "chinchilla") -> Any:
+    return None if n is None else random_starts(n, rng=seed, family=family)
 
 
 def _require_plot() -> Any:
@@ -809,8 +824,20 @@ def _save_plot(path: str, nrows: int, ncols: int, draw: Drawer, ctx: _Context) -
 def _run_fit(
     n: Any, d: Any, loss: Any, args: argparse.Namespace, ctx: _Context
 ) -> tuple[ParametricFit, dict[str, Any] | None]:
-    starts = _starts(args.starts, args.seed)
-    label = "4,500-start grid" if starts is None else f"{starts.shape[0]} random starts"
+    family = getattr(args, "family", "chinchilla")
+    try:
+        fam = get_family(family)
+    except ValueError as exc:
+        raise UserError(f"`--family`: {exc}") from None
+    unique = getattr(args, "unique_tokens", None)
+    starts = _starts(args.starts, args.seed, fam)
+    label = (
+        f"{fam.default_starts().shape[0]}-start grid"
+        if starts is None
+        else f"{starts.shape[0]} random starts"
+    )
+    if fam.name == "chinchilla" and starts is None:
+        label = "4,500-start grid"
     ctx.note(f"fitting {len(loss)} points from the {label} ...")
     t0 = time.perf_counter()
     fit_bar = ctx.bar("fit (starts finished)")
@@ -819,6 +846,8 @@ def _run_fit(
             n,
             d,
             loss,
+            family=fam,
+            unique_tokens=unique,
             delta=getattr(args, "delta", _api_default(fit_parametric, "delta")),
             reduction=getattr(args, "reduction", _api_default(fit_parametric, "reduction")),
             starts=starts,
@@ -838,6 +867,7 @@ def _run_fit(
                 n,
                 d,
                 loss,
+                unique_tokens=unique,
                 n_resamples=args.bootstrap,
                 rng=args.seed,
                 fit=fit,
@@ -850,6 +880,30 @@ def _run_fit(
             bar.close()
         boot_info = R.bootstrap_payload(boot, args.level, fit.law.as_dict())
     return fit, boot_info
+
+
+def _unique_tokens(args: argparse.Namespace, runs: Runs) -> Any:
+    """The unique-tokens column of the fitted rows (matched by their line in the file)."""
+    if runs.source_line is None or args.file == "-" or _log_format(args) is not None:
+        raise UserError(
+            "`--family data_constrained` reads the unique tokens of each run from a column "
+            "of a CSV file (--unique-tokens-column); got no CSV file."
+        )
+    col = args.unique_tokens_column
+    columns = {k: v for k, v in dict(args.column).items() if k != "compute"}
+    columns["n_tokens"] = col
+    try:
+        extra = load_runs(args.file, columns=columns, delimiter=args.delimiter, where=_where(args))
+    except (ValueError, KeyError) as exc:
+        raise UserError(f"`--unique-tokens-column` {col!r}: {exc}") from None
+    assert extra.source_line is not None
+    by_line = dict(zip(extra.source_line.tolist(), extra.n_tokens.tolist(), strict=True))
+    missing = [int(line) for line in runs.source_line if int(line) not in by_line]
+    if missing:
+        raise UserError(
+            f"`--unique-tokens-column` {col!r} has no usable value on line {missing[0]}."
+        )
+    return np.array([by_line[int(line)] for line in runs.source_line])
 
 
 def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
@@ -866,6 +920,8 @@ def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         dropped = sorted(int(i) for i in order[len(runs) - args.drop_highest :])
         runs = runs.select(keep)
         ctx.runs = runs
+    if args.family == "data_constrained":
+        args.unique_tokens = _unique_tokens(args, runs)
     fit, boot_info = _run_fit(runs.n_params, runs.n_tokens, runs.loss, args, ctx)
     payload: Payload = {"command": "fit", "data": _data_info(runs), "dropped_rows": dropped}
     payload["fit"] = R.fit_payload(fit)

@@ -91,3 +91,73 @@ def test_bad_law_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     bad.write_text(json.dumps({**cl.MUENNIGHOFF_2023.params, "rd_star": -1.0}))
     assert main(["optimal", "--flops", "1e22", "--law", str(bad)]) != 0
     assert "`rd_star` must be a finite positive" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- fit --family
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.slow
+def test_fit_family_data_constrained_reads_the_unique_tokens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = DATA / "muennighoff2023_data_constrained.csv"
+    if not path.exists():
+        pytest.skip(f"shared data file {path} is not available")
+    out = run_json(
+        capsys,
+        ["fit", str(path), "--family", "data_constrained", "--where", "split=train"],
+    )
+    fit = out["fit"]
+    # the library's fit of the 161 train runs (tests/test_law_families.py)
+    assert fit["law"]["params"]["rd_star"] == pytest.approx(25.0892, rel=1e-4)
+    assert out["data"]["n_rows"] == 161
+    # the column under another name, rows in another order: same fit
+    lines = path.read_text().splitlines()
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        "\n".join([lines[0].replace("unique_tokens", "U"), *reversed(lines[1:])]) + "\n"
+    )
+    out2 = run_json(
+        capsys,
+        [
+            "fit",
+            str(renamed),
+            "--family",
+            "data_constrained",
+            "--unique-tokens-column",
+            "U",
+            "--where",
+            "split=train",
+        ],
+    )
+    assert out2["fit"]["objective"] == pytest.approx(fit["objective"], rel=1e-9)
+
+
+def test_fit_family_overtraining(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    law = cl.OverTrainingLaw(E=1.9, A=250.0, B=900.0, eta=0.3)
+    rows = ["params,tokens,loss"]
+    for n in (1e7, 5e7, 2e8, 1e9):
+        for m in (5.0, 20.0, 80.0, 320.0):
+            rows.append(f"{n},{m * n},{float(law.loss_at_multiplier(n, m))!r}")
+    path = tmp_path / "ot.csv"
+    path.write_text("\n".join(rows) + "\n")
+    out = run_json(capsys, ["fit", str(path), "--family", "overtraining"])
+    # noise-free runs: the law comes back to the solver's tolerance
+    assert out["fit"]["law"]["params"]["eta"] == pytest.approx(0.3, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--family", "chinchila"], "`--family`"),
+        (["--family", "data_constrained", "--unique-tokens-column", "nope"], "nope"),
+    ],
+)
+def test_fit_family_bad_input(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("params,tokens,unique_tokens,loss\n1e8,2e9,1e9,3.1\n2e8,4e9,1e9,2.9\n")
+    assert main(["fit", str(path), *extra]) != 0
+    assert message in capsys.readouterr().err
