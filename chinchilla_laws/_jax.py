@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from ._problem import Problem, WeightSets
     from .family import LawFamily
 
-__all__ = ["BACKEND", "BUCKETS", "JaxBackend", "chinchilla_objective", "solve_rounds"]
+__all__ = ["BACKEND", "BUCKETS", "JaxBackend", "family_objective", "solve_rounds"]
 
 INSTALL_HINT = "pip install 'chinchilla_laws[jax]'"
 
@@ -111,32 +111,6 @@ def _x64() -> Any:
     if state is not None:
         return state(True)
     return importlib.import_module("jax.experimental").enable_x64()  # pragma: no cover
-
-
-def chinchilla_objective(u: Any, w: Any, data: tuple[Any, ...], delta: Any) -> Any:
-    """``sum_i w_i * huber(LSE(u0 - u3 x_i, u1 - u4 y_i, u2) - logl_i)`` in JAX.
-
-    ``data = (x, y, logl)``. The same expression as
-    :func:`chinchilla_laws._kernels.objective_grad`: a max-shifted log-sum-exp
-    (the shift held constant under autodiff) and the branch-free Huber ``c * (r - c / 2)`` with
-    ``c = clip(r, -delta, delta)``, which is ``r**2 / 2`` inside ``delta`` and
-    ``delta * (|r| - delta / 2)`` outside.
-    """
-    jax, jnp = _load()
-    x, y, logl = data
-    p1 = u[0] - u[3] * x
-    p2 = u[1] - u[4] * y
-    p3 = u[2]
-    top = jax.lax.stop_gradient(jnp.maximum(jnp.maximum(p1, p2), p3))
-    r = top + jnp.log(jnp.exp(p1 - top) + jnp.exp(p2 - top) + jnp.exp(p3 - top)) - logl
-    c = jnp.clip(r, -delta, delta)
-    return jnp.sum(w * c * (r - 0.5 * c))
-
-
-def chinchilla_admissible(u: FloatArray) -> BoolArray:
-    """End points that may set a group's best: both exponents positive (``u3, u4 > 0``)."""
-    out: BoolArray = (u[:, 3] > 0) & (u[:, 4] > 0)
-    return out
 
 
 class _Lanes(NamedTuple):
