@@ -95,7 +95,8 @@ def main() -> None:
         note = f"{r - bj.n_failed} converged"
         if i == 0:
             t_bn, bn = timed(lambda: boot("numba"))
-            ok = (bj.status == 0) & (bn.status == 0)
+            conv = cl.StartStatus.CONVERGED
+            ok = (bj.status == conv) & (bn.status == conv)
             diff = np.abs(bj.objectives[ok] - bn.objectives[ok]) / np.abs(bn.objectives[ok])
             note += (
                 f"; per-resample max rel. diff to numba {diff.max():.1e} over {ok.sum()} "
