@@ -391,11 +391,22 @@ def _family_case(name: str) -> tuple[str, dict[str, np.ndarray], dict[str, Any]]
         c = np.geomspace(1e18, 1e23, 15)
         loss = cl.SaturatingPowerLaw(E=1.9, A=800.0, alpha=0.15).loss(c)
         return name, {"compute": c, "loss": loss * np.exp(0.002 * rng.standard_normal(c.size))}, {}
+    if name == "data_constrained":  # (N, D, U): repeated data, 7 parameters
+        n, d = np.meshgrid(np.geomspace(1e8, 1e10, 5), np.geomspace(2e9, 2e11, 5))
+        n, d = n.ravel(), d.ravel()
+        u = np.minimum(d, np.resize([1e9, 4e9, 3e10], n.size))
+        loss = cl.MUENNIGHOFF_2023.loss(n, d, u) * np.exp(0.01 * rng.standard_normal(n.size))
+        return name, {"n_params": n, "n_tokens": d, "unique_tokens": u, "loss": loss}, {}
+    if name == "overtraining":
+        n, d = np.meshgrid(np.geomspace(1e8, 1e10, 6), np.geomspace(2e9, 2e12, 6))
+        n, d = n.ravel(), d.ravel()
+        loss = cl.GADRE_2024.loss(n, d) * np.exp(0.01 * rng.standard_normal(n.size))
+        return name, {"n_params": n, "n_tokens": d, "loss": loss}, {}
     raise AssertionError(name)
 
 
 # Chinchilla itself is covered above (Epoch subset, synthetic sets, the slow full grid)
-FAMILY_CASES = ["chinchilla-tied", "kaplan", "saturating"]
+FAMILY_CASES = ["chinchilla-tied", "kaplan", "saturating", "data_constrained", "overtraining"]
 
 
 def _family_parity(case: str, stride: int | None) -> None:
