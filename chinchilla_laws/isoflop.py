@@ -284,6 +284,34 @@ class IsoFLOPResult:
         return self.n_params_law is not None and self.n_tokens_law is not None
 
     @property
+    def message(self) -> str:
+        """One line: what was fitted, and what is flagged."""
+        usable = int(self.used.sum())
+        if self.success:
+            parts = [f"power laws through {usable} of {len(self.budgets)} budget minima"]
+        else:
+            parts = [f"no power laws: {usable} usable budget(s) of {len(self.budgets)}"]
+        parts[0] += f" ({self.vertex})"
+        if self.asymmetric:
+            parts.append(
+                f"{len(self.asymmetric)} ASYMMETRIC (use vertex='local' or vertex='spline')"
+            )
+        other = [b for b in self.flagged if b.status is not IsoFLOPStatus.ASYMMETRIC]
+        if other:
+            parts.append(
+                f"{len(other)} flagged ({', '.join(sorted({b.status.name for b in other}))})"
+            )
+        if not self.labels_consistent:
+            parts.append("budget labels disagree with the runs")
+        return "; ".join(parts) + "."
+
+    def summary(self) -> str:
+        """A readable multi-line report: the per-budget table and the power laws."""
+        from .report import isoflop_text
+
+        return f"{isoflop_text(self)}\n  {self.message}"
+
+    @property
     def a(self) -> float:
         """Exponent of ``N_opt ∝ C^a`` (NaN without power laws)."""
         return math.nan if self.n_params_law is None else self.n_params_law.exponent

@@ -670,3 +670,19 @@ def test_isoflop_bias_with_estimators_and_conventions() -> None:
             cl.isoflop_bias(*args)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`flops_per_param_token`"):
         cl.isoflop_bias(LAW, n, c, flops_per_param_token=0.0)
+
+
+def test_result_message_and_summary() -> None:
+    n, d, loss, c, _ = design(WIDE_ABOVE)
+    par = quiet(n, d, loss, budgets=3 * c)
+    assert par.message == (
+        "power laws through 5 of 5 budget minima (parabola); 5 ASYMMETRIC (use "
+        "vertex='local' or vertex='spline'); budget labels disagree with the runs."
+    )
+    text = par.summary()
+    assert "se(ln N*)" in text and text.count("ASYMMETRIC") == 6
+    spl = isoflop_minima(n, d, loss, budgets=c, vertex="spline")
+    assert spl.message == "power laws through 5 of 5 budget minima (spline)."
+    with pytest.warns(IsoFLOPWarning):
+        one = isoflop_minima(n[:8], d[:8], loss[:8], budgets=c[:8])
+    assert one.message.startswith("no power laws: 1 usable budget(s) of 1 (parabola); 1 ASYMM")
