@@ -383,3 +383,63 @@ def test_curves_from_long_table():
         cl.curves_from_table(table, {"a": ETA}, curve="run")
     with pytest.raises(ValueError, match=r"`table` must have a column 'curve'"):
         cl.curves_from_table(table, {"a": ETA})
+
+
+# ----------------------------------------------------------------------------- from mutmut
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: cl.LUO_2025_400M.loss_drop(ETA, [100]), ValueError,
+         r"^`schedule` must give the rate at every step up to the last predicted step 100"),
+        (lambda: cl.LUO_2025_400M.loss_drop(-ETA, [10]), ValueError,
+         r"^`schedule` must contain only non-negative"),
+        (lambda: cl.LUO_2025_400M.loss_drop(ETA, [1.5]), ValueError,
+         r"^`steps` must contain non-negative integer steps"),
+        (lambda: cl.LUO_2025_400M.loss_drop(ETA, []), ValueError,
+         r"^`steps` must have at least 1 entries"),
+        (lambda: cl.LUO_2025_400M.loss_drop(ETA, [0]), ValueError,
+         r"^`steps` must not contain step 0"),
+        (lambda: cl.LUO_2025_400M.final_loss_grad([0.0, 1e-4, -1e-4]), ValueError,
+         r"^`schedule` must contain only non-negative learning rates; got -0.0001 at step 2"),
+        (lambda: cl.LUO_2025_400M.final_loss_grad([1e-4, 0.0]), ValueError,
+         r"^`schedule` must be positive after step 0"),
+        (lambda: cl.MultiPowerLaw.from_params("abc"), TypeError, r"^`params` must be an array"),
+        (lambda: cl.curves_from_table({"curve": [], "step": [], "loss": []}, [ETA]), TypeError,
+         r"^`schedules` must map curve ids to rates; got list"),
+        (lambda: cl.baseline_schedules(1, warmup=0, peak=3e-4), ValueError,
+         r"^`total_steps` must be an integer >= 2; got 1"),
+        (lambda: cl.baseline_schedules(100, warmup=0, peak=0.0), ValueError, r"^`peak` must be"),
+        (lambda: cl.baseline_schedules(100, warmup=-1, peak=1.0), ValueError, r"^`warmup` must"),
+        (lambda: cl.baseline_schedules(100, warmup=0, peak=1.0, final=-1.0), ValueError,
+         r"^`final` must be"),
+    ],
+)  # fmt: skip
+def test_more_bad_input_names_the_argument(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_from_params_round_trip_and_final_loss_grad_value():
+    law = cl.MultiPowerLaw.from_params(P400)
+    assert law == cl.LUO_2025_400M
+    eta = S.luo2025_schedule("wsdcon_9")
+    value, grad = law.final_loss_grad(eta)
+    assert value == law.loss(eta, eta.size - 1)[0]
+    assert grad.shape == eta.shape
+    assert law.loss_drop(eta, [100, 9000]).shape == (2,)
+
+
+def test_baseline_schedules_by_formula():
+    got = cl.baseline_schedules(24000, warmup=2160, peak=3e-4, final=3e-5)
+    np.testing.assert_array_equal(got["cosine"], S.luo2025_schedule("cosine_24000"))
+    np.testing.assert_array_equal(got["wsd"], S.luo2025_schedule("wsd_20000_24000"))
+    # the default final rate is a tenth of the peak
+    default = cl.baseline_schedules(24000, warmup=2160, peak=3e-4)["wsd"]
+    np.testing.assert_allclose(default, got["wsd"], rtol=1e-15)
+    low = cl.baseline_schedules(600, warmup=0, peak=1.0, final=0.5)
+    assert low["cosine"][-1] > 0.5 and low["wsd"][500] == 1.0 and low["wsd"][501] < 1.0
+    # the WSD decay starts at the warmup's end when the last sixth would start inside it
+    short = cl.baseline_schedules(60, warmup=55, peak=1.0)
+    assert short["wsd"][54] == 1.0 and short["wsd"][55] == 1.0 and short["wsd"][56] < 1.0
