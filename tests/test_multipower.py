@@ -443,3 +443,12 @@ def test_baseline_schedules_by_formula():
     # the WSD decay starts at the warmup's end when the last sixth would start inside it
     short = cl.baseline_schedules(60, warmup=55, peak=1.0)
     assert short["wsd"][54] == 1.0 and short["wsd"][55] == 1.0 and short["wsd"][56] < 1.0
+
+
+def test_linear_warmup_values_and_errors():
+    np.testing.assert_array_equal(S.linear_warmup(4, peak=3.0), [0.0, 1.0, 2.0, 3.0])
+    assert S.linear_warmup(0, peak=1.0).size == 0
+    with pytest.raises(ValueError, match=r"^`n_steps` must be an integer >= 0; got -1"):
+        S.linear_warmup(-1, peak=1.0)
+    with pytest.raises(ValueError, match=r"^`peak` must be a finite positive number"):
+        S.linear_warmup(3, peak=0.0)

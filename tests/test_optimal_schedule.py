@@ -86,3 +86,25 @@ def test_bad_input(kw, exc, match):
     law = args.pop("law")
     with pytest.raises(exc, match=match):
         cl.optimize_schedule(law, 3000, **args)
+
+
+def test_summary_lists_the_optimum_and_the_gaps(opt400):
+    text = opt400.summary().splitlines()
+    assert text[0].startswith("optimised schedule: 24000 steps, warmup 2160 to 0.0003, floor 1e-10")
+    assert "(success, " in text[0]
+    assert text[1] == f"  optimised    final loss {opt400.final_loss:.6f}"
+    gap = opt400.baselines["wsd"] - opt400.final_loss
+    assert text[3] == f"  wsd          final loss {opt400.baselines['wsd']:.6f}  (+{gap:.6f})"
+
+
+@pytest.mark.parametrize(
+    ("args", "exc", "match"),
+    [
+        ((cl.LUO_2025_400M, 1), ValueError, r"^`total_steps` must be an integer >= 2; got 1"),
+        ((cl.LUO_2025_400M, 2.5), TypeError, r"^`total_steps` must be an integer"),
+        (("400M", 100), TypeError, r"^`law` must be a MultiPowerLaw; got str"),
+    ],
+)
+def test_bad_positional_input(args, exc, match):
+    with pytest.raises(exc, match=match):
+        cl.optimize_schedule(*args, warmup=0, peak=3e-4)
