@@ -281,7 +281,10 @@ def _load_law(spec: str) -> MultiPowerLaw:
 
 
 def _law_dict(law: MultiPowerLaw) -> dict[str, Any]:
-    return {"family": "multi_power", **dict(zip(PARAM_NAMES, law.params.tolist(), strict=True))}
+    return {
+        "family": "multi_power",
+        **dict(zip(PARAM_NAMES, law.param_vector.tolist(), strict=True)),
+    }
 
 
 def _errors_payload(errs: CurveErrors) -> list[dict[str, Any]]:

@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 PARAM_NAMES = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
-"""The seven parameters, in the order of the paper (and of ``MultiPowerLaw.params``)."""
+"""The seven parameters, in the order of the paper (and of ``MultiPowerLaw.param_vector``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,12 @@ class MultiPowerLaw:
             object.__setattr__(self, name, v)
 
     @property
-    def params(self) -> FloatArray:
+    def params(self) -> dict[str, float]:
+        """The parameters by name, in the paper's order (as every law of the package)."""
+        return {n: getattr(self, n) for n in PARAM_NAMES}
+
+    @property
+    def param_vector(self) -> FloatArray:
         """``(L0, A, alpha, B, C, beta, gamma)`` as a float64 array."""
         return np.array([getattr(self, n) for n in PARAM_NAMES])
 
@@ -147,7 +152,7 @@ class MultiPowerLaw:
         st = _check_steps(steps, "steps", None, increasing=False, min_size=1)
         _check_cover(eta, st, "schedule", "steps", None)
         packed = _pack([eta], [st])
-        return packed.predict(self.params)
+        return packed.predict(self.param_vector)
 
     def loss_drop(self, schedule: ArrayLike, steps: ArrayLike) -> FloatArray:
         """The loss-drop term ``LD(t)`` (``B`` times the double sum) at ``steps``."""
@@ -156,7 +161,7 @@ class MultiPowerLaw:
         _check_cover(eta, st, "schedule", "steps", None)
         if self.B == 0.0:
             return np.zeros(st.size)
-        _, jac = _pack([eta], [st]).jacobian(self.params)
+        _, jac = _pack([eta], [st]).jacobian(self.param_vector)
         return -self.B * jac[:, 3]  # d L / d B = -(the double sum)
 
     def final_loss_grad(self, schedule: ArrayLike) -> tuple[float, FloatArray]:
@@ -167,7 +172,7 @@ class MultiPowerLaw:
         """
         eta = _check_schedule(schedule, "schedule", None)
         grad = np.empty_like(eta)
-        value = MK.final_loss_schedule_grad(self.params, eta, grad)
+        value = MK.final_loss_schedule_grad(self.param_vector, eta, grad)
         return float(value), grad
 
 
@@ -555,7 +560,7 @@ def prediction_errors(law: MultiPowerLaw, curves: LossCurve | Iterable[LossCurve
         raise TypeError(f"`law` must be a MultiPowerLaw; got {type(law).__name__}.")
     cs = as_curves(curves)
     packed = _pack_curves(cs)
-    pred = packed.predict(law.params)
+    pred = packed.predict(law.param_vector)
     off = packed.point_offsets
     pe, r2, parts = [], [], []
     for i, c in enumerate(cs):
@@ -586,6 +591,6 @@ def multi_power_objective(
     cs = as_curves(curves)
     packed = _pack_curves(cs)
     logl = np.log(np.concatenate([c.loss for c in cs]))
-    pred, jac = packed.jacobian(law.params)
+    pred, jac = packed.jacobian(law.param_vector)
     grad = np.empty(MK.N_PARAMS)
     return float(MK.huber_objective_grad(pred, jac, logl, np.ones(pred.size), d, grad))

@@ -12,12 +12,13 @@ in the coordinates ``theta = (L0, log A, log alpha, log B, log C, log beta, log 
 starts that trail the best or duplicate it. Convergence is verified by the gradient at
 exit. Parameters can be held fixed or tied (one shared value).
 
-:class:`MultiPowerFamily` is this law's family description in the shape of the
-fitting engine's contract (``name``, ``param_names``, ``theta_params``,
-``log_theta``, ``kernel(u, X, aux, target, w, delta, grad)``, ``design``,
-``default_starts``, ``make_law``), so that the engine can drive it; the driver in
-this module (:func:`fit_multi_power`) runs it with its own L-BFGS in rounds and the
-parallel kernels until then.
+:class:`MultiPowerLawFamily` registers the law with the fitting engine as
+``"multi_power"``: ``fit_law("multi_power", {"curves": curves})`` (or a long table
+``{"curve", "step", "loss", "schedules"}``) runs the engine's multi-start L-BFGS rounds,
+fixed/tied parameters, bootstrap over points and JAX backend on the serial kernel
+:func:`_mpl_kernels.objective_grad`. :func:`fit_multi_power` drives the same family
+description with its own L-BFGS in rounds and the kernels parallel over points, and
+:func:`bootstrap_multi_power` adds the block bootstrap within curves.
 """
 
 from __future__ import annotations
@@ -35,13 +36,24 @@ from . import _mpl_kernels as MK
 from ._typing import FloatArray, IntArray, readonly
 from ._validation import _describe, as_float_array, as_int, as_positive_scalar, as_rng
 from ._warn import warn
-from .multipower import PARAM_NAMES, LossCurve, MultiPowerLaw, _pack_curves, _Packed, as_curves
+from .family import Design, LawFamily, register_family
+from .multipower import (
+    PARAM_NAMES,
+    LossCurve,
+    MultiPowerLaw,
+    _pack_curves,
+    _Packed,
+    as_curves,
+    curves_from_table,
+)
 from .warnings import ConvergenceWarning
 
 __all__ = [
+    "MULTI_POWER_FAMILY",
     "MultiPowerBootstrap",
     "MultiPowerFamily",
     "MultiPowerFit",
+    "MultiPowerLawFamily",
     "MultiPowerStatus",
     "bootstrap_multi_power",
     "fit_multi_power",
@@ -167,6 +179,92 @@ class MultiPowerFamily:
 FAMILY = MultiPowerFamily()
 
 
+class MultiPowerLawFamily(LawFamily):
+    """The multi-power law registered with the fitting engine as ``"multi_power"``.
+
+    ``fit_law("multi_power", data)`` takes ``data = {"curves": [LossCurve, ...]}`` or a
+    long table ``{"curve": ids, "step": steps, "loss": losses, "schedules": {id: rates}}``
+    and runs the engine's multi-start L-BFGS rounds (with abandonment, fixed/tied
+    parameters, the bootstrap over points and the JAX backend) on
+    :func:`_mpl_kernels.objective_grad`. :func:`fit_multi_power` drives the same family
+    description with its own solver and adds the block bootstrap within curves.
+    """
+
+    name = "multi_power"
+    equation = MultiPowerFamily.equation
+    param_names = PARAM_NAMES
+    theta_params = PARAM_NAMES
+    log_theta = MultiPowerFamily.log_theta
+    theta_names = MultiPowerFamily.theta_names
+    # alpha, beta and gamma are fitted in log space, positive by construction (the
+    # engine's exponent check reads theta, here their logarithms)
+    exponents = ()
+    data_names = ("curves",)
+    start_low = (1.0, math.log(0.1), math.log(0.1), math.log(30.0), math.log(0.1),
+                 math.log(0.1), math.log(0.1))  # fmt: skip
+    start_high = (4.0, math.log(3.0), math.log(1.0), math.log(3000.0), math.log(10.0),
+                  math.log(1.5), math.log(1.5))  # fmt: skip
+
+    @property
+    def kernel(self) -> Any:
+        return MK.objective_grad
+
+    def jax_objective(self, u: Any, X: Any, aux: Any, target: Any, w: Any, delta: Any) -> Any:
+        return FAMILY.jax_objective(u, X, aux, target, w, delta)
+
+    def check_data(self, data: Mapping[str, Any]) -> dict[str, FloatArray]:
+        """Curves (``{"curves": [...]}``) or a long table with ``schedules``, packed.
+
+        Returns per-point columns (``curves``: the curve index, ``loss``, ``s1``,
+        ``kbeg``, ``kend``) and ``aux``, the change points of all curves.
+        """
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                "`data` must be {'curves': [LossCurve, ...]} or a long table "
+                f"{{'curve', 'step', 'loss', 'schedules'}}; got {_describe(data)}."
+            )
+        keys = set(data)
+        if keys == {"curves"}:
+            curves = as_curves(data["curves"], "curves")
+        elif keys == {"curve", "step", "loss", "schedules"}:
+            curves = curves_from_table(data, data["schedules"])
+        else:
+            raise ValueError(
+                "`data` must have the key 'curves' or the keys 'curve', 'step', 'loss', "
+                f"'schedules' for the 'multi_power' family; got {sorted(keys)}."
+            )
+        d = FAMILY.design(curves)
+        index = np.repeat(np.arange(len(curves), dtype=np.float64), np.diff(d.point_offsets))
+        return {
+            "curves": index,
+            "loss": np.exp(d.target),
+            "s1": d.X[:, 0].copy(),
+            "kbeg": d.X[:, 1].copy(),
+            "kend": d.X[:, 2].copy(),
+            "aux": d.aux,
+        }
+
+    def design(self, data: Mapping[str, FloatArray]) -> Design:
+        X = np.column_stack([data["s1"], data["kbeg"], data["kend"]])
+        return Design(
+            X=X,
+            target=np.log(data["loss"]),
+            scale=np.eye(N_PARAMS),
+            offset=np.zeros(N_PARAMS),
+            aux=data["aux"],
+        )
+
+    def default_starts(self) -> FloatArray:
+        return FAMILY.default_starts()
+
+    def make_law(self, params: Mapping[str, float], *, name: str = "") -> MultiPowerLaw:
+        return FAMILY.make_law(params)
+
+
+MULTI_POWER_FAMILY = register_family(MultiPowerLawFamily())
+"""The engine's ``"multi_power"`` family (``fit_law("multi_power", data)``)."""
+
+
 class MultiPowerStatus(Enum):
     """Overall outcome of a fit; the value is the message."""
 
@@ -266,7 +364,7 @@ class MultiPowerFit:
     @property
     def params(self) -> dict[str, float]:
         """The fitted parameters by name."""
-        return dict(zip(PARAM_NAMES, self.law.params.tolist(), strict=True))
+        return dict(zip(PARAM_NAMES, self.law.param_vector.tolist(), strict=True))
 
     def summary(self) -> str:
         """A readable report of the fit."""
@@ -823,7 +921,7 @@ def bootstrap_multi_power(
         w = block_resample_weights(offsets, blen, gen)
         res = _fit_quiet(cs, w, fit, delta=fit.delta)
         if res is not None:
-            params[r] = res.law.params
+            params[r] = res.law.param_vector
             ok[r] = res.success
     return MultiPowerBootstrap(
         fit=fit,

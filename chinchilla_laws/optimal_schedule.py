@@ -243,7 +243,9 @@ def optimize_schedule(
 
     ell = np.empty(n_free)
     info = np.zeros(3, dtype=np.int64)
-    MK.schedule_lbfgs(law.params, ell0, warm, low, excess, iters, mem, g_tol, f_tol, ell, info)
+    MK.schedule_lbfgs(
+        law.param_vector, ell0, warm, low, excess, iters, mem, g_tol, f_tol, ell, info
+    )
     eta = np.empty(total)
     MK._excess_schedule(ell, warm, low, excess, eta)
     final = float(law.loss(eta, [total - 1])[0])

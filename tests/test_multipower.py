@@ -45,7 +45,7 @@ def _random_schedule(rng: np.random.Generator, n: int) -> np.ndarray:
     return eta
 
 
-P400 = cl.LUO_2025_400M.params
+P400 = cl.LUO_2025_400M.param_vector
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_predict_matches_the_oracle(small_problem):
     # works from cumulative sums: agreement to rounding (1e-12 relative)
     scheds, steps, _ = small_problem
     packed = _pack(scheds, steps)
-    for p in (P400, cl.LUO_2025_25M.params, np.array([1.0, 2.0, 0.3, 50.0, 0.5, 1.5, 0.2])):
+    for p in (P400, cl.LUO_2025_25M.param_vector, np.array([1.0, 2.0, 0.3, 50.0, 0.5, 1.5, 0.2])):
         want = [oracle_loss(p, e, int(t)) for e, st in zip(scheds, steps, strict=True) for t in st]
         np.testing.assert_allclose(packed.predict(p), want, rtol=1e-12)
         pred, _ = packed.jacobian(p)
@@ -208,7 +208,9 @@ def test_loss_at_any_steps_and_in_any_order():
     law = cl.LUO_2025_100M
     steps = np.array([23999, 100, 20000, 2160])
     got = law.loss(eta, steps)
-    np.testing.assert_allclose(got, [oracle_loss(law.params, eta, t) for t in steps], rtol=1e-12)
+    np.testing.assert_allclose(
+        got, [oracle_loss(law.param_vector, eta, t) for t in steps], rtol=1e-12
+    )
     np.testing.assert_allclose(law.loss(eta, 23999), got[:1], rtol=0)
     # the loss drop is the part removed by rate decreases: zero under a constant rate
     flat = S.constant(3000, peak=3e-4)
@@ -260,7 +262,7 @@ def test_objective_of_published_fit_on_training_curves():
 
 def test_presets_by_name():
     assert cl.get_multi_power_preset("LUO2025-400M") is cl.LUO_2025_400M
-    assert cl.LUO_2025_25M.params[3] == 363.78751622  # unrounded, as published
+    assert cl.LUO_2025_25M.param_vector[3] == 363.78751622  # unrounded, as published
     with pytest.raises(ValueError, match=r"`name` must be one of"):
         cl.get_multi_power_preset("luo2025-1b")
 

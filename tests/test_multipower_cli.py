@@ -160,7 +160,7 @@ def test_plot_loss_curves_marks_train_and_test():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["a (train, PredE 0.0099)", "b (test, PredE 0.0000)"]
     with pytest.raises(TypeError, match="`law` must be a MultiPowerLaw"):
-        plot_loss_curves(law.params, [a])
+        plot_loss_curves(law.param_vector, [a])
     plt.close("all")
 
 

@@ -63,7 +63,7 @@ class Objective:
         self.w = np.ones(self.design.target.size)
         self.obj = _Objective(design=self.design, w=self.w, delta=1e-3, M=np.eye(7), c=np.zeros(7))
         self.theta = FAMILY.theta_from_params(
-            dict(zip(PARAM_NAMES, cl.LUO_2025_400M.params, strict=True))
+            dict(zip(PARAM_NAMES, cl.LUO_2025_400M.param_vector, strict=True))
         )
         self.g = np.empty(7)
         self.obj.value_grad_theta(self.theta)  # JIT warm-up
@@ -80,7 +80,7 @@ class Objective:
 
     def time_numpy_value_only(self) -> None:
         """Baseline: the value alone in plain numpy."""
-        numpy_value(cl.LUO_2025_400M.params, self.curves)
+        numpy_value(cl.LUO_2025_400M.param_vector, self.curves)
 
 
 class Fit:
