@@ -14,10 +14,13 @@ exit. Parameters can be held fixed or tied (one shared value).
 
 :class:`MultiPowerLawFamily` registers the law with the fitting engine as
 ``"multi_power"``: ``fit_law("multi_power", {"curves": curves})`` (or a long table
-``{"curve", "step", "loss", "schedules"}``) runs the engine's multi-start L-BFGS rounds,
-fixed/tied parameters, bootstrap over points and JAX backend on the serial kernel
-:func:`_mpl_kernels.objective_grad`. :func:`fit_multi_power` drives the same family
-description with its own L-BFGS in rounds and the kernels parallel over points, and
+``{"curve", "step", "loss", "schedules"}``) runs the engine's multi-start L-BFGS rounds
+and fixed/tied parameters on the serial kernel :func:`_mpl_kernels.objective_grad`.
+The JAX objective (:meth:`MultiPowerLawFamily.jax_objective`) is dense over (point,
+change point) and matches the kernel; a whole ``backend="jax"`` fit on a CPU did not
+finish within 300 s on the small synthetic test curves, so use the Numba backend.
+:func:`fit_multi_power` drives the same family description with its own L-BFGS in
+rounds and the kernels parallel over points, and
 :func:`bootstrap_multi_power` adds the block bootstrap within curves.
 """
 
@@ -184,10 +187,9 @@ class MultiPowerLawFamily(LawFamily):
 
     ``fit_law("multi_power", data)`` takes ``data = {"curves": [LossCurve, ...]}`` or a
     long table ``{"curve": ids, "step": steps, "loss": losses, "schedules": {id: rates}}``
-    and runs the engine's multi-start L-BFGS rounds (with abandonment, fixed/tied
-    parameters, the bootstrap over points and the JAX backend) on
-    :func:`_mpl_kernels.objective_grad`. :func:`fit_multi_power` drives the same family
-    description with its own solver and adds the block bootstrap within curves.
+    and runs the engine's multi-start L-BFGS rounds (with abandonment and fixed/tied
+    parameters) on :func:`_mpl_kernels.objective_grad`. :func:`fit_multi_power` drives
+    the same family description with its own solver and adds the block bootstrap within curves.
     """
 
     name = "multi_power"
