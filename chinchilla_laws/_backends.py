@@ -137,3 +137,14 @@ def _load_jax() -> Backend:
 
 
 register_backend("jax", _load_jax)
+
+
+def _load_jaxopt() -> Backend:
+    import importlib
+
+    module = importlib.import_module("chinchilla_laws._jaxopt")
+    backend: Backend = module.BACKEND
+    return backend
+
+
+register_backend("jaxopt", _load_jaxopt)
