@@ -337,13 +337,14 @@ def bootstrap_parametric(
         Unique tokens of each run, for families of ``(N, D, U)`` runs
         (``"data_constrained"``); resampled with the runs.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each chunk of resamples (Numba)
+        Called as ``progress(done, total)`` after each chunk of resamples (Numba, jaxopt)
         or after each round of the solver (JAX; ``done`` then counts finished
         runs divided by the starts per resample).
     chunk_size : int, optional
         Resamples solved per batch (for progress reports), 500 when not given.
-        Numba backend only: the JAX backend solves all resamples as one batch in
-        rounds (a :class:`RuntimeWarning` says so if ``chunk_size`` is given).
+        Numba and jaxopt backends (jaxopt: each chunk is one vmapped solve); the
+        JAX backend solves all resamples as one batch in rounds (a
+        :class:`RuntimeWarning` says so if ``chunk_size`` is given).
 
     Returns
     -------

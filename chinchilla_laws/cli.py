@@ -440,7 +440,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="the paper's 4,500-start grid (default) or N random starts",
     )
     p.add_argument("--reduction", choices=("sum", "mean"), default="sum")
-    p.add_argument("--backend", choices=("numba", "jax"), default="numba")
+    p.add_argument("--backend", choices=("numba", "jax", "jaxopt"), default="numba")
     p.add_argument(
         "--family",
         default="chinchilla",

@@ -400,7 +400,7 @@ def fit_law(
         Abandon starts stuck far above the best objective (Numba backend; on by
         default). Passing ``True`` to a backend without rounds warns.
     backend : str, default "numba"
-        A registered backend (``"numba"``, ``"jax"``).
+        A registered backend (``"numba"``, ``"jax"``, ``"jaxopt"``).
 
     Returns
     -------
@@ -508,7 +508,7 @@ def fit_parametric(
         Stop starts stuck far above the best objective (see Notes); by default as
         the family says (on for Chinchilla). ``False`` runs every start to
         convergence or ``max_iter``; ``True`` with a backend without rounds warns.
-    backend : {"numba", "jax"}, default "numba"
+    backend : {"numba", "jax", "jaxopt"}, default "numba"
         ``"jax"`` runs the same algorithm (L-BFGS in rounds, abandonment) as
         jitted JAX rounds over batches of starts, in float64, on whatever device
         JAX uses (needs the ``jax`` extra; timings on the Benchmarks page).

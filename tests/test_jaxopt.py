@@ -42,7 +42,7 @@ def test_missing_jaxopt_raises_import_error_with_hint(monkeypatch: pytest.Monkey
     d = np.tile([2e9, 2e10], 6)
     loss = cl.HOFFMANN_2022_TEX.loss(n, d)
     with pytest.raises(ImportError, match=r"backend='jaxopt'.*chinchilla_laws\[jax\]"):
-        cl.fit_parametric(n, d, loss, starts=EPOCH_STARTS[:2], backend="jaxopt")
+        cl.fit_parametric(n, d, loss, starts=EPOCH_STARTS[:2], backend="jaxopt", warn=False)
 
 
 def test_statuses_from_the_final_state() -> None:
