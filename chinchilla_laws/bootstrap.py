@@ -155,8 +155,8 @@ class ParametricBootstrap:
         )
 
     @property
-    def ok(self) -> IntArray:
-        """Indices of the resamples that converged."""
+    def ok_indices(self) -> IntArray:
+        """Indices of the resamples that converged (``ok`` elsewhere is a boolean)."""
         return np.flatnonzero(self.status == StartStatus.CONVERGED)
 
     @property
@@ -172,7 +172,7 @@ class ParametricBootstrap:
     def _params(self) -> FloatArray:
         """Parameter rows ``(n_ok, P)`` of the successful resamples, ``param_names`` order."""
         fam = self.family
-        t = self.thetas[self.ok]
+        t = self.thetas[self.ok_indices]
         with np.errstate(over="ignore"):
             vals = np.where(np.array(fam.log_theta)[None, :], np.exp(t), t)
         return vals[:, [fam.theta_params.index(p) for p in fam.param_names]]
@@ -193,7 +193,7 @@ class ParametricBootstrap:
 
     def laws(self) -> list[Any]:
         """The successful resamples as laws."""
-        return [self.family.law_from_theta(t) for t in self.thetas[self.ok]]
+        return [self.family.law_from_theta(t) for t in self.thetas[self.ok_indices]]
 
     def standard_errors(self) -> dict[str, float]:
         """Bootstrap standard deviation of each parameter (``inf`` if it overflows)."""
@@ -264,6 +264,25 @@ class ParametricBootstrap:
         from .report import bootstrap_summary
 
         return bootstrap_summary(self, _check_level(level))
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain, JSON-ready dict of the bootstrap (fit and every resample)."""
+        from .serialize import bootstrap_to_dict
+
+        return bootstrap_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ParametricBootstrap:
+        """The bootstrap stored by :meth:`as_dict`."""
+        from .serialize import bootstrap_from_dict
+
+        boot: ParametricBootstrap = bootstrap_from_dict(data)
+        return boot
+
+    def _repr_markdown_(self) -> str:
+        from .report import code_markdown
+
+        return code_markdown(self.summary())
 
 
 def _resample_weights(

@@ -151,6 +151,17 @@ class EnvelopeResult:
         """Number of distinct runs that make up the envelope."""
         return int(np.count_nonzero(self.run_n_selected))
 
+    def as_dict(self) -> dict[str, Any]:
+        """A plain, JSON-ready report of the result (no ``from_dict``: arrays not stored)."""
+        from .serialize import envelope_to_dict
+
+        return envelope_to_dict(self)
+
+    def _repr_markdown_(self) -> str:
+        from .report import code_markdown, envelope_text
+
+        return code_markdown(envelope_text(self))
+
     def __repr__(self) -> str:
         return (
             f"EnvelopeResult(a={self.a:.6g} ± {self.n_params_law.exponent_se:.2g}, "

@@ -311,6 +311,17 @@ class IsoFLOPResult:
 
         return f"{isoflop_text(self)}\n  {self.message}"
 
+    def as_dict(self) -> dict[str, Any]:
+        """A plain, JSON-ready report of the result (no ``from_dict``: runs are not stored)."""
+        from .serialize import isoflop_to_dict
+
+        return isoflop_to_dict(self)
+
+    def _repr_markdown_(self) -> str:
+        from .report import code_markdown
+
+        return code_markdown(self.summary())
+
     @property
     def a(self) -> float:
         """Exponent of ``N_opt ∝ C^a`` (NaN without power laws)."""

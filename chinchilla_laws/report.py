@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "bootstrap_summary",
+    "code_markdown",
     "envelope_payload",
     "envelope_text",
     "fit_markdown",
@@ -127,6 +128,11 @@ def bootstrap_summary(boot: Any, level: float) -> str:
         lo, hi = ivs[k]
         lines.append(f"  {k:<{w}} {point[k]:>12.6g} {ses[k]:>12.4g}   ({lo:.6g}, {hi:.6g})")
     return "\n".join(lines)
+
+
+def code_markdown(text: str) -> str:
+    """A text report as a Markdown code block (notebook display of tabular results)."""
+    return f"```text\n{text}\n```"
 
 
 # ---------------------------------------------------------------------- tables and payloads

@@ -10,7 +10,11 @@ written at the top level, as version 0.1 wrote them, so that older readers keep
 working; :func:`law_from_dict` reads both forms, and a dict without ``family`` or
 ``version`` is a version-0.1 Chinchilla law. Fits are stored with their law, status,
 objective, tolerances, constraints and per-start arrays (lists; non-finite numbers
-as ``null``), so that ``json.dumps`` of the dict is strict JSON.
+as ``null``), so that ``json.dumps`` of the dict is strict JSON. A parametric
+bootstrap is stored with its fit and every resample's arrays. IsoFLOP and envelope
+results are stored as reports (``format`` ``chinchilla_laws.isoflop`` /
+``chinchilla_laws.envelope``) that are not read back. Every dict names its kind in
+``format``; readers refuse a dict of another kind.
 """
 
 from __future__ import annotations
@@ -25,10 +29,24 @@ import numpy as np
 from ._validation import _describe
 from .family import get_family
 
-__all__ = ["fit_from_dict", "fit_to_dict", "from_json", "law_from_dict", "law_to_dict", "to_json"]
+__all__ = [
+    "bootstrap_from_dict",
+    "bootstrap_to_dict",
+    "envelope_to_dict",
+    "fit_from_dict",
+    "fit_to_dict",
+    "from_json",
+    "isoflop_to_dict",
+    "law_from_dict",
+    "law_to_dict",
+    "to_json",
+]
 
 LAW_FORMAT = "chinchilla_laws.law"
 FIT_FORMAT = "chinchilla_laws.fit"
+BOOTSTRAP_FORMAT = "chinchilla_laws.bootstrap"
+ISOFLOP_FORMAT = "chinchilla_laws.isoflop"
+ENVELOPE_FORMAT = "chinchilla_laws.envelope"
 VERSION = 1
 """Version of the dict layout written here (version-0.1 files had no version field)."""
 
@@ -147,16 +165,22 @@ def fit_to_dict(fit: Any) -> dict[str, Any]:
     return out
 
 
+def _check_format(data: Any, fmt: str, what: str) -> None:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"`data` must be a mapping; got {_describe(data)}.")
+    if data.get("format") != fmt:
+        raise ValueError(
+            f"`data` does not hold {what} ({fmt!r}); it holds {data.get('format')!r}."
+        )
+    if data.get("version") != VERSION:
+        raise ValueError(f"`data` has version {data.get('version')!r}; expected {VERSION}.")
+
+
 def fit_from_dict(data: Mapping[str, Any]) -> Any:
     """The :class:`~chinchilla_laws.ParametricFit` stored by :func:`fit_to_dict`."""
     from .parametric import FitStatus, ParametricFit
 
-    if not isinstance(data, Mapping):
-        raise TypeError(f"`data` must be a mapping; got {_describe(data)}.")
-    if data.get("format") != FIT_FORMAT:
-        raise ValueError(f"`data` does not hold a fit ({FIT_FORMAT!r}).")
-    if data.get("version") != VERSION:
-        raise ValueError(f"`data` has version {data.get('version')!r}; expected {VERSION}.")
+    _check_format(data, FIT_FORMAT, "a fit")
     law = law_from_dict(data["law"])
     P = int(data["n_theta"])
 
@@ -209,14 +233,94 @@ def fit_from_dict(data: Mapping[str, Any]) -> Any:
     )
 
 
+def bootstrap_to_dict(boot: Any) -> dict[str, Any]:
+    """A :class:`~chinchilla_laws.ParametricBootstrap` as a plain, JSON-ready dict.
+
+    Holds the full-data fit (as :func:`fit_to_dict`) and every resample's ``theta``,
+    objective, status and weights, so :func:`bootstrap_from_dict` restores it whole.
+    """
+    R = int(boot.thetas.shape[0])
+    return {
+        "format": BOOTSTRAP_FORMAT,
+        "version": VERSION,
+        "fit": fit_to_dict(boot.fit),
+        "scheme": boot.scheme,
+        "fraction": _num(boot.fraction),
+        "n_resamples": int(boot.n_resamples),
+        "n_failed": int(boot.n_failed),
+        "success": bool(boot.success),
+        "message": boot.message,
+        "n_rows": R,
+        "thetas": _array(np.asarray(boot.thetas)),
+        "objectives": _array(np.asarray(boot.objectives)),
+        "status": _array(np.asarray(boot.status)),
+        "weights": _array(np.asarray(boot.weights)),
+    }
+
+
+def bootstrap_from_dict(data: Mapping[str, Any]) -> Any:
+    """The :class:`~chinchilla_laws.ParametricBootstrap` stored by :func:`bootstrap_to_dict`."""
+    from .bootstrap import ParametricBootstrap
+
+    _check_format(data, BOOTSTRAP_FORMAT, "a parametric bootstrap")
+    fit = fit_from_dict(data["fit"])
+    R = int(data["n_rows"])
+
+    def arr(key: str, dtype: Any) -> np.ndarray:
+        values = [math.nan if v is None else v for v in data[key]]
+        return np.asarray(values, dtype=dtype).reshape(R, -1) if R else np.empty((0, 0), dtype)
+
+    fraction = data["fraction"]
+    return ParametricBootstrap(
+        fit=fit,
+        thetas=arr("thetas", np.float64),
+        objectives=arr("objectives", np.float64).reshape(R),
+        status=arr("status", np.int64).reshape(R),
+        weights=arr("weights", np.float64),
+        n_resamples=int(data["n_resamples"]),
+        n_failed=int(data["n_failed"]),
+        scheme=str(data["scheme"]),
+        fraction=math.nan if fraction is None else float(fraction),
+    )
+
+
+def isoflop_to_dict(res: Any) -> dict[str, Any]:
+    """An :class:`~chinchilla_laws.IsoFLOPResult` as a plain, JSON-ready dict.
+
+    A report of the result (per-budget minima, power laws, status), not its whole
+    state: the runs and fitted curves are not stored, so there is no ``from_dict``.
+    """
+    from .report import isoflop_payload, jsonable
+
+    payload: dict[str, Any] = jsonable(isoflop_payload(res))
+    return {"format": ISOFLOP_FORMAT, "version": VERSION, "message": res.message, **payload}
+
+
+def envelope_to_dict(res: Any) -> dict[str, Any]:
+    """An :class:`~chinchilla_laws.EnvelopeResult` as a plain, JSON-ready dict.
+
+    A report of the result (power laws, run counts, status), not the per-grid-point
+    arrays, so there is no ``from_dict``.
+    """
+    from .report import envelope_payload, jsonable
+
+    payload: dict[str, Any] = jsonable(envelope_payload(res))
+    return {"format": ENVELOPE_FORMAT, "version": VERSION, **payload}
+
+
 def to_json(obj: Any, **kwargs: Any) -> str:
-    """Strict JSON of a law or a fit (``json.dumps`` of its ``as_dict()``)."""
+    """Strict JSON of a law or a result (``json.dumps`` of its ``as_dict()``)."""
     return json.dumps(obj.as_dict(), allow_nan=False, **kwargs)
 
 
 def from_json(text: str) -> Any:
-    """The law or fit stored in ``text`` (by :func:`to_json`, or a version-0.1 law file)."""
+    """The law, fit or bootstrap stored in ``text`` (by :func:`to_json`, or a 0.1 law file)."""
     data = json.loads(text)
-    if isinstance(data, Mapping) and data.get("format") == FIT_FORMAT:
+    fmt = data.get("format") if isinstance(data, Mapping) else None
+    if fmt == FIT_FORMAT:
         return fit_from_dict(data)
+    if fmt == BOOTSTRAP_FORMAT:
+        return bootstrap_from_dict(data)
+    if fmt in (ISOFLOP_FORMAT, ENVELOPE_FORMAT):
+        raise ValueError(f"`text` holds {fmt!r}, a report that cannot be loaded back.")
     return law_from_dict(data)

@@ -767,3 +767,21 @@ def test_bootstrap_envelope_resamples_carry_their_options() -> None:
     params = inspect.signature(bootstrap_envelope).parameters
     for name in ("duplicates", "min_run_points"):
         assert params[name].default == inspect.signature(envelope).parameters[name].default
+
+
+def test_as_dict_and_markdown() -> None:
+    import json
+
+    from chinchilla_laws.serialize import from_json, to_json
+
+    ids, n, d, loss = small_random_curves(3)
+    res = envelope(ids, n, d, loss, n_grid=50, min_share=0.0)
+    data = json.loads(to_json(res))
+    assert data["format"] == "chinchilla_laws.envelope" and data["version"] == 1
+    assert data["a"] == res.a and data["b"] == res.b
+    assert data["n_runs"] == res.n_runs and data["n_runs_selected"] == res.n_runs_selected
+    assert data["n_params_law"]["exponent_se"] == res.n_params_law.exponent_se
+    assert data["messages"] == list(res.messages)
+    assert "Envelope of training curves" in res._repr_markdown_()
+    with pytest.raises(ValueError, match="cannot be loaded back"):
+        from_json(json.dumps(data))

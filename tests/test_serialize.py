@@ -81,3 +81,72 @@ def test_bootstraps_speak_the_result_protocol() -> None:
                                    starts=cl.paper_grid()[::300])  # fmt: skip
     assert boot.success == (boot.n_failed == 0)
     assert boot.message.startswith(f"{10 - boot.n_failed} of 10 resamples converged")
+
+
+def _boot() -> cl.ParametricBootstrap:
+    n, d = (a.ravel() for a in np.meshgrid(np.geomspace(1e8, 1e10, 5), np.geomspace(2e9, 2e11, 5)))
+    rng = np.random.default_rng(5)
+    loss = cl.HOFFMANN_2022_TEX.loss(n, d) * np.exp(0.01 * rng.standard_normal(n.size))
+    return cl.bootstrap_parametric(n, d, loss, n_resamples=10, rng=0,
+                                   starts=cl.paper_grid()[::300])  # fmt: skip
+
+
+def test_bootstrap_round_trip_keeps_every_field() -> None:
+    import dataclasses
+
+    boot = _boot()
+    data = json.loads(to_json(boot))
+    assert data["format"] == "chinchilla_laws.bootstrap" and data["version"] == 1
+    back = from_json(json.dumps(data))
+    assert isinstance(back, cl.ParametricBootstrap)
+    for f in dataclasses.fields(cl.ParametricBootstrap):
+        a, b = getattr(boot, f.name), getattr(back, f.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(b, a, err_msg=f.name)
+            assert b.dtype == a.dtype and b.shape == a.shape, f.name
+        elif f.name == "fit":
+            assert b.law == a.law and b.summary() == a.summary()
+            np.testing.assert_array_equal(b.end_thetas, a.end_thetas)
+        else:
+            assert b == a or (b != b and a != a), f.name
+    assert back.summary() == boot.summary()
+    np.testing.assert_array_equal(back.ok_indices, boot.ok_indices)
+    assert "```text" in boot._repr_markdown_() and "resamples" in boot._repr_markdown_()
+
+
+def test_bootstrap_ok_indices_are_the_converged_resamples() -> None:
+    boot = _boot()
+    expected = np.flatnonzero(boot.status == cl.StartStatus.CONVERGED)
+    np.testing.assert_array_equal(boot.ok_indices, expected)
+    assert not hasattr(boot, "ok")  # `ok` is a boolean elsewhere (IsoFLOPBudget.ok)
+
+
+def test_result_dicts_refuse_other_kinds() -> None:
+    boot = _boot()
+    with pytest.raises(ValueError, match="does not hold a parametric bootstrap"):
+        cl.ParametricBootstrap.from_dict(boot.fit.as_dict())
+    with pytest.raises(ValueError, match="does not hold a fit"):
+        cl.ParametricFit.from_dict(boot.as_dict())
+    bad = boot.as_dict()
+    bad["version"] = 9
+    with pytest.raises(ValueError, match="has version 9"):
+        cl.ParametricBootstrap.from_dict(bad)
+    with pytest.raises(TypeError, match="`data` must be a mapping"):
+        cl.ParametricBootstrap.from_dict([1])
+
+
+def test_isoflop_and_envelope_dicts_and_markdown() -> None:
+    law = cl.HOFFMANN_2022_TEX
+    budgets = np.geomspace(1e18, 1e21, 4)
+    n = np.concatenate([np.geomspace(1e8, 1e11, 9) * (c / 1e20) ** 0.5 for c in budgets])
+    c = np.repeat(budgets, 9)
+    d = c / (6 * n)
+    res = cl.isoflop_minima(n, d, law.loss(n, d))
+    data = json.loads(to_json(res))
+    assert data["format"] == "chinchilla_laws.isoflop" and data["version"] == 1
+    assert data["a"] == res.a and data["b"] == res.b and data["success"] == res.success
+    assert len(data["budgets"]) == len(res.budgets)
+    assert [b["n_params"] for b in data["budgets"]] == [b.n_params for b in res.budgets]
+    assert "IsoFLOP minima" in res._repr_markdown_()
+    with pytest.raises(ValueError, match="cannot be loaded back"):
+        from_json(json.dumps(data))
