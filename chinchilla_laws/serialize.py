@@ -169,9 +169,7 @@ def _check_format(data: Any, fmt: str, what: str) -> None:
     if not isinstance(data, Mapping):
         raise TypeError(f"`data` must be a mapping; got {_describe(data)}.")
     if data.get("format") != fmt:
-        raise ValueError(
-            f"`data` does not hold {what} ({fmt!r}); it holds {data.get('format')!r}."
-        )
+        raise ValueError(f"`data` does not hold {what} ({fmt!r}); it holds {data.get('format')!r}.")
     if data.get("version") != VERSION:
         raise ValueError(f"`data` has version {data.get('version')!r}; expected {VERSION}.")
 
