@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _family_kernels as FK
-from ._typing import BoolArray, FloatArray, readonly
+from ._typing import BoolArray, FloatArray, freeze_arrays
 from ._validation import (
     _describe,
     as_float_array,
@@ -82,8 +82,7 @@ class DataConstrainedFrontier(Frontier):
     unique_tokens: FloatArray
 
     def __post_init__(self) -> None:
-        for name in ("compute", "n_params", "n_tokens", "loss", "unique_tokens"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def epochs(self) -> FloatArray:

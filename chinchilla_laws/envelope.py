@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._typing import AnyArray, BoolArray, FloatArray, IntArray, readonly
+from ._typing import AnyArray, BoolArray, FloatArray, IntArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_fraction, as_int, same_length
 from ._warn import warn
 from .laws import FLOPS_PER_PARAM_TOKEN
@@ -106,24 +106,7 @@ class EnvelopeResult:
     messages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in (
-            "compute",
-            "loss_min",
-            "run_index",
-            "n_params",
-            "n_tokens",
-            "in_final_fraction",
-            "run_ids",
-            "run_n_params",
-            "run_flops_per_token",
-            "run_schedule_end",
-            "run_n_points",
-            "run_compute_start",
-            "run_compute_end",
-            "run_n_selected",
-            "skipped_run_ids",
-        ):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def a(self) -> float:

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _select
-from ._typing import AnyArray, FloatArray, IntArray, readonly
+from ._typing import AnyArray, FloatArray, IntArray, freeze_arrays
 from ._validation import _describe, as_positive_scalar
 
 __all__ = ["COLUMN_ALIASES", "UNIT_SCALES", "Runs", "load_runs", "save_runs"]
@@ -195,10 +195,7 @@ class Runs:
     source_line: IntArray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for name in (*FIELDS, "source_line"):
-            value = getattr(self, name)
-            if value is not None:
-                readonly(value)
+        freeze_arrays(self)
         for name in ("columns", "skipped"):
             value = getattr(self, name)
             if not isinstance(value, MappingProxyType):

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._typing import AnyArray, BoolArray, FloatArray, IntArray, readonly
+from ._typing import AnyArray, BoolArray, FloatArray, IntArray, freeze_arrays
 from ._validation import (
     as_bool,
     as_choice,
@@ -266,17 +266,7 @@ class IsoFLOPResult:
     flops_per_param_token: float
 
     def __post_init__(self) -> None:
-        for name in (
-            "compute",
-            "n_params",
-            "n_tokens",
-            "loss",
-            "vertex_se",
-            "used",
-            "run_budget",
-            "label_ratio",
-        ):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def success(self) -> bool:
@@ -404,8 +394,7 @@ class IsoFLOPBias:
     b_bias: float
 
     def __post_init__(self) -> None:
-        for name in ("compute", "n_params_ratio", "n_tokens_ratio", "loss_excess"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -436,8 +425,7 @@ class VertexEstimates:
     vertex: str
 
     def __post_init__(self) -> None:
-        for name in ("log_vertex", "loss", "curvature", "bracketed", "valley"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def status(self) -> list[IsoFLOPStatus]:

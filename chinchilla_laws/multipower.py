@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike
 
 from . import _mpl_kernels as MK
 from ._jit import parallel_region
-from ._typing import FloatArray, IntArray, readonly
+from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import as_float_array, as_positive_scalar
 from .schedules import as_schedule
 
@@ -316,9 +316,10 @@ class LossCurve:
             )
         eta = _check_schedule(self.schedule, "schedule", nm)
         _check_cover(eta, steps, "schedule", "steps", nm)
-        object.__setattr__(self, "steps", readonly(steps.copy()))
-        object.__setattr__(self, "loss", readonly(loss.copy()))
-        object.__setattr__(self, "schedule", readonly(eta))
+        object.__setattr__(self, "steps", steps.copy())
+        object.__setattr__(self, "loss", loss.copy())
+        object.__setattr__(self, "schedule", eta)
+        freeze_arrays(self)
 
     def __repr__(self) -> str:
         return (
@@ -517,10 +518,7 @@ class CurveErrors:
     predicted: tuple[FloatArray, ...] = field(repr=False)
 
     def __post_init__(self) -> None:
-        readonly(self.pred_error)
-        readonly(self.r2)
-        for arr in self.predicted:
-            readonly(arr)
+        freeze_arrays(self)
 
     @property
     def mean_pred_error(self) -> float:

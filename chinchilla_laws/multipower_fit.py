@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _mpl_kernels as MK
-from ._typing import FloatArray, IntArray, readonly
+from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_int, as_positive_scalar, as_rng
 from ._warn import warn
 from .family import Design, LawFamily, register_family
@@ -343,17 +343,7 @@ class MultiPowerFit:
     start_nit: IntArray = field(repr=False)
 
     def __post_init__(self) -> None:
-        for name in (
-            "start_nit",
-            "theta",
-            "grad",
-            "start_thetas",
-            "end_thetas",
-            "start_objectives",
-            "start_grad_norms",
-            "start_status",
-        ):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def success(self) -> bool:
@@ -824,8 +814,7 @@ class MultiPowerBootstrap:
     confidence_level: float
 
     def __post_init__(self) -> None:
-        readonly(self.params)
-        readonly(self.converged)
+        freeze_arrays(self)
 
     @property
     def n_resamples(self) -> int:

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _mpl_kernels as MK
-from ._typing import FloatArray, readonly
+from ._typing import FloatArray, freeze_arrays
 from ._validation import as_float_array, as_int, as_positive_scalar
 from ._warn import warn
 from .multipower import MultiPowerLaw
@@ -101,9 +101,7 @@ class OptimizedSchedule:
     nfev: int
 
     def __post_init__(self) -> None:
-        readonly(self.schedule)
-        for arr in self.baseline_schedules.values():
-            readonly(arr)
+        freeze_arrays(self)
 
     @property
     def success(self) -> bool:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._typing import BoolArray, FloatArray, readonly
+from ._typing import BoolArray, FloatArray, freeze_arrays
 from ._validation import (
     _describe,
     as_float_array,
@@ -260,22 +260,7 @@ class InferenceOptimal:
     flops_per_inference_token: float
 
     def __post_init__(self) -> None:
-        for name in (
-            "loss",
-            "inference_tokens",
-            "n_params",
-            "n_tokens",
-            "compute",
-            "inference_flops",
-            "total_flops",
-            "chinchilla_n_params",
-            "chinchilla_n_tokens",
-            "chinchilla_compute",
-            "chinchilla_total_flops",
-            "saving",
-            "saving_fraction",
-        ):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def tokens_per_param(self) -> FloatArray:
@@ -734,16 +719,7 @@ class Backtest:
     a: float
 
     def __post_init__(self) -> None:
-        for name in (
-            "train",
-            "compute",
-            "n_params",
-            "n_tokens",
-            "observed",
-            "predicted",
-            "relative_error",
-        ):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def test(self) -> BoolArray:
@@ -1075,17 +1051,7 @@ class RollingBacktest:
     backtests: tuple[Backtest, ...] = field(repr=False)
 
     def __post_init__(self) -> None:
-        for name in (
-            "split_compute",
-            "n_train",
-            "n_test",
-            "a",
-            "mean_abs_relative_error",
-            "bias",
-            "max_abs_relative_error",
-            "success",
-        ):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     def __len__(self) -> int:
         return len(self.backtests)
@@ -1268,8 +1234,7 @@ class EstimatorForecast:
     n_failed: int
 
     def __post_init__(self) -> None:
-        for name in ("vertex_ratio", "vertex_bias_sim", "vertex_se_sim", "a_sims"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     def as_dict(self) -> dict[str, Any]:
         """Every field but the per-sweep exponents, as plain Python objects."""
@@ -1333,8 +1298,7 @@ class IsoFLOPDesign:
     flops_per_param_token: float
 
     def __post_init__(self) -> None:
-        for name in ("compute", "n_params", "n_tokens", "expected_loss"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def n_budgets(self) -> int:
@@ -1656,13 +1620,7 @@ class IsoFLOPPlan:
     candidate_total_compute: FloatArray
 
     def __post_init__(self) -> None:
-        for name in (
-            "candidate_n_budgets",
-            "candidate_n_sizes",
-            "candidate_a_se_linear",
-            "candidate_total_compute",
-        ):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def n_budgets(self) -> int:
@@ -1951,7 +1909,7 @@ class ComputeMultiplier:
     nfev: int
 
     def __post_init__(self) -> None:
-        readonly(self.covariance)
+        freeze_arrays(self)
 
     @property
     def success(self) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._typing import FloatArray, readonly
+from ._typing import FloatArray, freeze_arrays
 from ._validation import as_float_array, same_length
 
 __all__ = ["PowerLaw", "fit_power_law"]
@@ -41,7 +41,7 @@ class PowerLaw:
     n_points: int
 
     def __post_init__(self) -> None:
-        readonly(self.covariance)
+        freeze_arrays(self)
 
     def __call__(self, compute: ArrayLike) -> FloatArray:
         c = np.asarray(compute, dtype=np.float64)

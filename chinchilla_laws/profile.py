@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._typing import FloatArray, IntArray, readonly
+from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import _describe, as_bool, as_float_array, as_positive_scalar
 from .family import LawFamily, get_family
 from .parametric import FitStatus, ParametricFit, fit_parametric
@@ -89,8 +89,7 @@ class Profile:
     status: ProfileStatus
 
     def __post_init__(self) -> None:
-        for name in ("values", "objectives", "fit_status"):
-            readonly(getattr(self, name))
+        freeze_arrays(self)
 
     @property
     def flat(self) -> bool:
