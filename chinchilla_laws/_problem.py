@@ -20,7 +20,7 @@ Coordinates, for a family with ``P`` parameters and ``m`` free ones:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._typing import BoolArray, FloatArray, readonly
-from ._validation import _describe, as_choice, as_float_array, as_positive_scalar, same_length
+from ._validation import (
+    _describe,
+    as_choice,
+    as_float_array,
+    as_positive_scalar,
+    same_length,
+    tied_groups,
+)
 from .family import LawFamily
 
 __all__ = ["Constraints", "Problem", "WeightSets", "nd_data", "objective_at", "prepare"]
@@ -91,39 +98,14 @@ def make_constraints(family: LawFamily, fixed: Any, tied: Any) -> Constraints:
             fx[key] = val
     groups_named: list[tuple[str, ...]] = []
     if tied is not None:
-        if isinstance(tied, (str, bytes)) or not isinstance(tied, Iterable):
-            raise TypeError(
-                f"`tied` must be a sequence of groups of parameter names, e.g. "
-                f"[('alpha', 'beta')]; got {_describe(tied)}."
-            )
-        seen: set[str] = set()
-        for group in tied:
-            if isinstance(group, (str, bytes)) or not isinstance(group, Iterable):
-                raise TypeError(
-                    f"each group in `tied` must be a sequence of parameter names; got "
-                    f"{_describe(group)}."
-                )
-            g = tuple(group)
-            if len(g) < 2:
-                raise ValueError(f"each group in `tied` must name two or more parameters; got {g}.")
-            for key in g:
-                if key not in names:
-                    raise ValueError(
-                        f"`tied` names unknown parameter {key!r}; the {family.name!r} family "
-                        f"has {list(names)}."
-                    )
-                if key in fx:
-                    raise ValueError(f"`tied` and `fixed` both name {key!r}; choose one.")
-                if key in seen:
-                    raise ValueError(f"`tied` names {key!r} in more than one place.")
-                seen.add(key)
+        groups_named = tied_groups(tied, names, fx, f"the {family.name!r} family")
+        for g in groups_named:
             kinds = {family.log_theta[family.theta_params.index(k)] for k in g}
             if len(kinds) != 1:
                 raise ValueError(
                     f"`tied` group {g} mixes scale parameters (fitted in log) with others; "
                     "it cannot be tied exactly."
                 )
-            groups_named.append(g)
     in_group = {k for g in groups_named for k in g}
     groups: list[tuple[int, ...]] = []
     for k, pname in enumerate(family.theta_params):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection
+from collections.abc import Collection, Container, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -185,3 +185,42 @@ def as_positive_array(value: ArrayLike, name: str) -> FloatArray:
         ) from None
     flat = as_float_array(np.reshape(np.asarray(value), -1), name, positive=True)
     return flat.reshape(shape)
+
+
+def tied_groups(
+    tied: Any, names: Sequence[str], fixed: Container[str], owner: str
+) -> list[tuple[str, ...]]:
+    """Validate ``tied`` (groups of parameter names sharing one value) against ``names``.
+
+    ``fixed`` holds the names already held fixed; ``owner`` describes whose
+    parameters these are in messages (e.g. "the 'chinchilla' family"). Returns the
+    groups as tuples, in the order given.
+    """
+    if isinstance(tied, (str, bytes)) or not isinstance(tied, Iterable):
+        raise TypeError(
+            "`tied` must be a sequence of groups of parameter names, e.g. "
+            f"[('alpha', 'beta')]; got {_describe(tied)}."
+        )
+    groups: list[tuple[str, ...]] = []
+    seen: set[str] = set()
+    for group in tied:
+        if isinstance(group, (str, bytes)) or not isinstance(group, Iterable):
+            raise TypeError(
+                "each group in `tied` must be a sequence of parameter names; got "
+                f"{_describe(group)}."
+            )
+        g = tuple(group)
+        if len(g) < 2:
+            raise ValueError(f"each group in `tied` must name two or more parameters; got {g}.")
+        for key in g:
+            if key not in names:
+                raise ValueError(
+                    f"`tied` names unknown parameter {key!r}; {owner} has {list(names)}."
+                )
+            if key in fixed:
+                raise ValueError(f"`tied` and `fixed` both name {key!r}; choose one.")
+            if key in seen:
+                raise ValueError(f"`tied` names {key!r} in more than one place.")
+            seen.add(key)
+        groups.append(g)
+    return groups

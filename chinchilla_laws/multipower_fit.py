@@ -37,7 +37,14 @@ from numpy.typing import ArrayLike
 
 from . import _mpl_kernels as MK
 from ._typing import FloatArray, IntArray, freeze_arrays
-from ._validation import _describe, as_float_array, as_int, as_positive_scalar, as_rng
+from ._validation import (
+    _describe,
+    as_float_array,
+    as_int,
+    as_positive_scalar,
+    as_rng,
+    tied_groups,
+)
 from ._warn import warn
 from .family import Design, LawFamily, register_family
 from .multipower import (
@@ -406,38 +413,13 @@ def _constraints(
             fx[key] = val
     groups: list[tuple[str, ...]] = []
     if tied is not None:
-        if isinstance(tied, (str, bytes)) or not isinstance(tied, Iterable):
-            raise TypeError(
-                "`tied` must be a sequence of groups of parameter names, e.g. "
-                f"[('alpha', 'beta')]; got {_describe(tied)}."
-            )
-        seen: set[str] = set()
-        for group in tied:
-            if isinstance(group, (str, bytes)) or not isinstance(group, Iterable):
-                raise TypeError(
-                    f"each group in `tied` must be a sequence of parameter names; got "
-                    f"{_describe(group)}."
-                )
-            g = tuple(group)
-            if len(g) < 2:
-                raise ValueError(f"each group in `tied` must name two or more parameters; got {g}.")
-            for key in g:
-                if key not in PARAM_NAMES:
-                    raise ValueError(
-                        f"`tied` names unknown parameter {key!r}; the multi-power law has "
-                        f"{list(PARAM_NAMES)}."
-                    )
-                if key in fx:
-                    raise ValueError(f"`tied` and `fixed` both name {key!r}; choose one.")
-                if key in seen:
-                    raise ValueError(f"`tied` names {key!r} in more than one place.")
-                seen.add(key)
-            if "L0" in g:
+        groups = tied_groups(tied, PARAM_NAMES, fx, "the multi-power law")
+        for named in groups:
+            if "L0" in named:
                 raise ValueError(
                     "`tied` cannot tie `L0` (a loss, fitted as is) to a positive parameter "
                     "(fitted in log space)."
                 )
-            groups.append(g)
     free_groups: list[tuple[int, ...]] = [tuple(PARAM_NAMES.index(k) for k in g) for g in groups]
     grouped = {i for g in free_groups for i in g}
     for i, k in enumerate(PARAM_NAMES):

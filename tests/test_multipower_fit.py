@@ -106,6 +106,11 @@ def test_fixed_and_tied_parameters(synth):
         ({"fixed": [("B", 1.0)]}, TypeError, r"`fixed` must be a mapping"),
         ({"tied": [("alpha",)]}, ValueError, r"two or more parameters"),
         ({"tied": [("L0", "A")]}, ValueError, r"`tied` cannot tie `L0`"),
+        (
+            {"tied": [("alpha", "D")]},
+            ValueError,
+            r"`tied` names unknown parameter 'D'; the multi-power law has",
+        ),
         ({"tied": "alpha"}, TypeError, r"`tied` must be a sequence of groups"),
         ({"fixed": {"beta": 0.5}, "tied": [("alpha", "beta")]}, ValueError, r"both name 'beta'"),
         ({"delta": 0.0}, ValueError, r"`delta` must be a finite positive number"),
