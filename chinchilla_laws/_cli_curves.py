@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._typing import FloatArray
+from .cli import _api_default
 from .multipower import (
     MULTI_POWER_PRESETS,
     PARAM_NAMES,
@@ -145,16 +146,21 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, plot: argparse.Argumen
         metavar="NAME,NAME",
         help="parameters that share one value (repeatable)",
     )
-    f.add_argument("--delta", type=_positive, default=1e-3, help="Huber threshold (1e-3)")
+    f.add_argument(
+        "--delta",
+        type=_positive,
+        default=_api_default(fit_multi_power, "delta"),
+        help="Huber threshold (%(default)g)",
+    )
     f.add_argument(
         "--bootstrap", type=_int_at_least(1), default=0, metavar="N", help="block bootstrap"
     )
     f.add_argument(
         "--block-length",
         type=_int_at_least(1),
-        default=10,
+        default=_api_default(bootstrap_multi_power, "block_length"),
         metavar="K",
-        help="logged points per bootstrap block (10)",
+        help="logged points per bootstrap block (%(default)s)",
     )
     f.add_argument("--seed", type=_int_at_least(0), default=0, help="random seed (0)")
     f.add_argument("--save-law", metavar="JSON", default=None, help="write the fitted law")
@@ -179,7 +185,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, plot: argparse.Argumen
     o.add_argument("--steps", type=_int_at_least(2), required=True, help="total steps")
     o.add_argument("--warmup", type=_int_at_least(0), required=True, help="warmup steps")
     o.add_argument("--peak", type=_positive, required=True, help="peak learning rate")
-    o.add_argument("--floor", type=_positive, default=1e-10, help="lowest rate (1e-10)")
+    o.add_argument(
+        "--floor",
+        type=_positive,
+        default=_api_default(optimize_schedule, "floor"),
+        help="lowest rate (%(default)g)",
+    )
     o.add_argument("--save", metavar="CSV", default=None, help="write step,lr of the optimum")
     o.set_defaults(handler=_cmd_optimize)
 

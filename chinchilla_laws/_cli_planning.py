@@ -18,6 +18,7 @@ from .cli import (
     DEFAULT_LAW,
     Payload,
     UserError,
+    _api_default,
     _Context,
     _count,
     _data_info,
@@ -30,12 +31,14 @@ from .cli import (
     _starts_spec,
 )
 from .laws import PRESETS
+from .parametric import fit_parametric
 from .planning import (
     ESTIMATORS,
     IsoFLOPDesign,
     backtest,
     design_isoflop,
     design_isoflop_for_se,
+    inference_optimal,
     rolling_backtest,
 )
 from .report import fmt_number as _g
@@ -106,16 +109,16 @@ def add_commands(
     p.add_argument(
         "--flops-per-inference-token",
         type=_positive_float,
-        default=2.0,
+        default=_api_default(inference_optimal, "flops_per_inference_token"),
         metavar="K_INF",
-        help="inference FLOPs per parameter per token (default 2)",
+        help="inference FLOPs per parameter per token (default %(default)g)",
     )
     p.add_argument(
         "--flops-per-param-token",
         type=_positive_float,
-        default=6.0,
+        default=_api_default(inference_optimal, "flops_per_param_token"),
         metavar="K",
-        help="k in the training cost C = k N D (default 6)",
+        help="k in the training cost C = k N D (default %(default)g)",
     )
     p.set_defaults(handler=_cmd_plan)
 
@@ -140,8 +143,20 @@ def add_commands(
     split.add_argument(
         "--rolling", type=_count, metavar="K", help="K log-spaced splits (a rolling backtest)"
     )
-    p.add_argument("--min-train", type=_count, default=20, metavar="M", help="--rolling: 20")
-    p.add_argument("--min-test", type=_count, default=5, metavar="M", help="--rolling: 5")
+    p.add_argument(
+        "--min-train",
+        type=_count,
+        default=_api_default(rolling_backtest, "min_train"),
+        metavar="M",
+        help="--rolling: %(default)s",
+    )
+    p.add_argument(
+        "--min-test",
+        type=_count,
+        default=_api_default(rolling_backtest, "min_test"),
+        metavar="M",
+        help="--rolling: %(default)s",
+    )
     p.add_argument(
         "--drop-highest",
         type=_count,
@@ -149,7 +164,12 @@ def add_commands(
         metavar="K",
         help="leave out the K highest-loss points first (Besiroglu et al. drop 5)",
     )
-    p.add_argument("--delta", type=_positive_float, default=1e-3, help="Huber delta (1e-3)")
+    p.add_argument(
+        "--delta",
+        type=_positive_float,
+        default=_api_default(fit_parametric, "delta"),
+        help="Huber delta (%(default)g)",
+    )
     p.add_argument(
         "--starts",
         type=_starts_spec,
@@ -160,7 +180,7 @@ def add_commands(
     p.add_argument("--seed", type=_count, default=0, help="random seed for --starts random:N")
     p.add_argument(
         "--family",
-        default="chinchilla",
+        default=_api_default(backtest, "family"),
         help="law family to fit (a registered family of runs: chinchilla, kaplan, ...)",
     )
     p.add_argument(
@@ -203,24 +223,51 @@ def add_commands(
         "--budget-range",
         nargs=2,
         type=_positive_float,
-        default=[1e18, 1e21],
+        default=list(_api_default(design_isoflop_for_se, "budget_range")),
         metavar=("LOW", "HIGH"),
-        help="--target-se: the budgets' range (default 1e18 1e21)",
+        help="--target-se: the budgets' range (default %(default)s)",
     )
-    p.add_argument("--max-budgets", type=_count, default=20, metavar="B", help="--target-se: 20")
-    p.add_argument("--max-sizes", type=_count, default=25, metavar="S", help="--target-se: 25")
+    p.add_argument(
+        "--max-budgets",
+        type=_count,
+        default=_api_default(design_isoflop_for_se, "max_budgets"),
+        metavar="B",
+        help="--target-se: %(default)s",
+    )
+    p.add_argument(
+        "--max-sizes",
+        type=_count,
+        default=_api_default(design_isoflop_for_se, "max_sizes"),
+        metavar="S",
+        help="--target-se: %(default)s",
+    )
     p.add_argument("--law", default=DEFAULT_LAW, metavar="LAW", help="the prior law: " + law_help)
-    p.add_argument("--n-sizes", type=_count, default=9, metavar="S", help="sizes per budget (9)")
+    p.add_argument(
+        "--n-sizes",
+        type=_count,
+        default=_api_default(design_isoflop, "n_sizes"),
+        metavar="S",
+        help="sizes per budget (%(default)s)",
+    )
     p.add_argument(
         "--span",
         type=_positive_float,
-        default=8.0,
-        help="sizes reach SPAN times either side of the optimum (8)",
+        default=_api_default(design_isoflop, "span"),
+        help="sizes reach SPAN times either side of the optimum (%(default)g)",
     )
     p.add_argument(
-        "--noise", type=_positive_float, default=0.01, help="noise sd on ln L of a run (0.01)"
+        "--noise",
+        type=_positive_float,
+        default=_api_default(design_isoflop, "noise_sd"),
+        help="noise sd on ln L of a run (%(default)g)",
     )
-    p.add_argument("--sims", type=_count, default=200, metavar="M", help="simulated sweeps (200)")
+    p.add_argument(
+        "--sims",
+        type=_count,
+        default=_api_default(design_isoflop, "n_sims"),
+        metavar="M",
+        help="simulated sweeps (%(default)s)",
+    )
     p.add_argument(
         "--estimator",
         action="append",
@@ -229,15 +276,19 @@ def add_commands(
         help="vertex estimator(s) to forecast (default: all); repeatable",
     )
     p.add_argument(
-        "--window", type=_count, default=5, metavar="W", help="local estimator's window (5)"
+        "--window",
+        type=_count,
+        default=_api_default(design_isoflop, "window"),
+        metavar="W",
+        help="local estimator's window (%(default)s)",
     )
     p.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
     p.add_argument(
         "--flops-per-param-token",
         type=_positive_float,
-        default=6.0,
+        default=_api_default(design_isoflop, "flops_per_param_token"),
         metavar="K",
-        help="k in C = k N D (default 6)",
+        help="k in C = k N D (default %(default)g)",
     )
     p.add_argument("--save-runs", metavar="CSV", default=None, help="write the runs to CSV")
     p.set_defaults(handler=_cmd_design)

@@ -27,7 +27,6 @@ _jit = kernel()
 
 DC_N_PARAMS = 7
 OT_N_PARAMS = 4
-HALF_LOG6 = 0.5 * math.log(6.0)
 
 LOG_FLOAT_MAX = 709.0
 """``exp`` of more than this overflows float64."""

@@ -42,7 +42,7 @@ from .envelope import DUPLICATES, EnvelopeResult, envelope
 from .family import get_family
 from .io import FIELDS, Runs, load_runs, save_runs
 from .isoflop import VERTEX_ESTIMATORS, IsoFLOPResult, isoflop_minima
-from .laws import PRESETS, ChinchillaLaw, Frontier
+from .laws import FLOPS_PER_PARAM_TOKEN, PRESETS, ChinchillaLaw, Frontier
 from .logs import FORMATS, detect_format, read_logs
 from .overtraining import GADRE_2024, OverTrainingLaw
 from .parametric import ParametricFit, fit_parametric, random_starts
@@ -328,9 +328,9 @@ def _build_parser() -> argparse.ArgumentParser:
     dg.add_argument(
         "--flops-per-param-token",
         type=_positive_float,
-        default=6.0,
+        default=_api_default(load_runs, "flops_per_param_token"),
         metavar="K",
-        help="k in C = k N D (default 6)",
+        help="k in C = k N D (default %(default)g)",
     )
     dg.add_argument("--delimiter", default=None, help="CSV field separator (default: guessed)")
     dg.add_argument(
@@ -564,9 +564,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--flops-per-param-token",
         type=_positive_float,
-        default=6.0,
+        default=_api_default(ChinchillaLaw.optimal, "flops_per_param_token"),
         metavar="K",
-        help="k in C = k N D (default 6)",
+        help="k in C = k N D (default %(default)g)",
     )
     p.add_argument(
         "--unique-tokens",
@@ -1051,7 +1051,7 @@ def _run_envelope(
     }
     if schedule_end is not None:
         options["schedule_end"] = np.asarray(schedule_end)
-    if k != 6.0:
+    if k != FLOPS_PER_PARAM_TOKEN:
         options["flops_per_token"] = k * np.asarray(n, dtype=np.float64)
     res = envelope(run_id, n, d, loss, **options)
     boot_info = None
@@ -1228,7 +1228,14 @@ def _cmd_demo(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
     fit, boot_info = _run_fit(sweep.n_params, sweep.n_tokens, sweep.loss, args, ctx)
     ctx.note("IsoFLOP minima and envelope ...")
     iso, _ = _run_isoflop(
-        sweep.n_params, sweep.n_tokens, None, sweep.loss, sweep.budget, 6.0, _no_boot(args), ctx
+        sweep.n_params,
+        sweep.n_tokens,
+        None,
+        sweep.loss,
+        sweep.budget,
+        FLOPS_PER_PARAM_TOKEN,
+        _no_boot(args),
+        ctx,
     )
     env, _ = _run_envelope(
         curves.run_id,
@@ -1236,7 +1243,7 @@ def _cmd_demo(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         curves.n_tokens,
         curves.loss,
         curves.schedule_end,
-        6.0,
+        FLOPS_PER_PARAM_TOKEN,
         _no_boot(args),
         ctx,
     )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import AnyArray, FloatArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_int, as_positive_scalar, as_rng
 from .laws import HOFFMANN_2022_TEX, ChinchillaLaw
@@ -75,7 +76,7 @@ class Sweep:
     budget: FloatArray
     law: ChinchillaLaw
     noise: float
-    flops_per_param_token: float = 6.0
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
@@ -143,7 +144,7 @@ class Curves:
     @property
     def compute(self) -> FloatArray:
         """FLOPs spent at each logged point, ``C = 6 N D``."""
-        out: FloatArray = 6.0 * self.n_params * self.n_tokens
+        out: FloatArray = FLOPS_PER_PARAM_TOKEN * self.n_params * self.n_tokens
         return out
 
     @property
@@ -176,7 +177,7 @@ def synthetic_sweep(
     budgets: ArrayLike = DEFAULT_BUDGETS,
     sizes_per_budget: int = 9,
     width: float = 1.2,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
 ) -> Sweep:
     r"""An IsoFLOP sweep of final losses drawn from ``law`` with log-normal noise.
 

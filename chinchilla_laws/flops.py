@@ -39,6 +39,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import FloatArray
 from ._validation import _describe, as_choice, as_int, as_positive_array, as_positive_scalar
 
@@ -83,7 +84,10 @@ def _as_k(value: Any) -> float:
 
 
 def compute_6nd(
-    n_params: ArrayLike, n_tokens: ArrayLike, *, flops_per_param_token: float = 6.0
+    n_params: ArrayLike,
+    n_tokens: ArrayLike,
+    *,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
 ) -> FloatArray:
     r"""Training compute ``C = k N D`` in FLOPs, with ``k = 6`` by default.
 
@@ -136,7 +140,7 @@ def compute_6nd(
 
 
 def tokens_from_compute(
-    compute: ArrayLike, n_params: ArrayLike, *, flops_per_param_token: float = 6.0
+    compute: ArrayLike, n_params: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
 ) -> FloatArray:
     r"""Training tokens ``D = C / (k N)`` for a budget ``C`` (``C = 6 N D`` by default).
 
@@ -173,7 +177,7 @@ def tokens_from_compute(
 
 
 def params_from_compute(
-    compute: ArrayLike, n_tokens: ArrayLike, *, flops_per_param_token: float = 6.0
+    compute: ArrayLike, n_tokens: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
 ) -> FloatArray:
     r"""Parameter count ``N = C / (k D)`` for a budget ``C`` (``C = 6 N D`` by default).
 
@@ -434,7 +438,7 @@ class TransformerShape:
         See :func:`flops_ratio_to_6nd`.
         """
         return self.training_flops_per_token(variant=variant) / (
-            6 * self.param_count(variant=variant)
+            FLOPS_PER_PARAM_TOKEN * self.param_count(variant=variant)
         )
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _select
+from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import AnyArray, FloatArray, IntArray, freeze_arrays
 from ._validation import _describe, as_positive_scalar
 
@@ -187,7 +188,7 @@ class Runs:
     budget: FloatArray | None = field(default=None, repr=False)
     schedule_end: FloatArray | None = field(default=None, repr=False)
     step: FloatArray | None = field(default=None, repr=False)
-    flops_per_param_token: float = 6.0
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     derived: tuple[str, ...] = ()
     source: str = ""
@@ -557,7 +558,7 @@ def load_runs(
     *,
     columns: Mapping[str, str] | None = None,
     units: Mapping[str, str | float] | None = None,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     delimiter: str | None = None,
     where: _select.Where | None = None,
     group_by: str | None = None,

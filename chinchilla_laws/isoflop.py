@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import AnyArray, BoolArray, FloatArray, IntArray, freeze_arrays
 from ._validation import (
     as_bool,
@@ -1168,7 +1169,7 @@ def isoflop_minima(
     compute: ArrayLike | None = None,
     budgets: ArrayLike | None = None,
     budget_rtol: float = 0.05,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     against: Against = "n_params",
     weights: ArrayLike | None = None,
     robust: bool = False,
@@ -1498,7 +1499,7 @@ def isoflop_bias(
     n_params: ArrayLike,
     compute: ArrayLike,
     *,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     against: Against = "n_params",
     budget_rtol: float = 0.05,
     include_flagged: bool = False,

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _kernels as K
+from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import BoolArray, FloatArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_positive_array, as_positive_scalar
 from .family import Design, FrontierArrays, LawFamily, register_family
@@ -33,9 +34,6 @@ __all__ = [
     "Frontier",
     "get_preset",
 ]
-
-FLOPS_PER_PARAM_TOKEN = 6.0
-"""The ``C = 6 N D`` convention: 2 FLOPs per parameter per token forward, 4 backward."""
 
 
 def _as_budget(value: ArrayLike, name: str) -> tuple[FloatArray, bool]:
@@ -290,7 +288,9 @@ class ChinchillaLaw:
             n = _finite_or_raise(c / (k * d), "optimal model size", "n_tokens")
         return Frontier(compute=c, n_params=n, n_tokens=d.copy(), loss=self.loss(n, d))
 
-    def optimal_for_loss(self, loss: ArrayLike, *, flops_per_param_token: float = 6.0) -> Frontier:
+    def optimal_for_loss(
+        self, loss: ArrayLike, *, flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN
+    ) -> Frontier:
         """The training-compute-minimal ``N``, ``D`` and ``C`` that reach ``loss``.
 
         See :func:`chinchilla_laws.planning.optimal_for_loss`.
@@ -305,7 +305,7 @@ class ChinchillaLaw:
         inference_tokens: ArrayLike,
         *,
         flops_per_inference_token: float = 2.0,
-        flops_per_param_token: float = 6.0,
+        flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     ) -> InferenceOptimal:
         """The model reaching ``loss`` at the least training plus inference FLOPs.
 

@@ -50,6 +50,7 @@ from typing import Any, Literal, Union
 
 import numpy as np
 
+from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._select import normalise
 from ._typing import AnyArray, FloatArray
 from ._validation import _describe, as_positive_scalar
@@ -612,7 +613,7 @@ def read_wandb_csv(
     n_params: PerRun = None,
     tokens_per_step: PerRun = None,
     schedule_end: PerRun = None,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
 ) -> Runs:
     r"""Read a Weights & Biases CSV export of training curves.
 
@@ -875,7 +876,7 @@ def read_jsonl(
     n_params: PerRun = None,
     tokens_per_step: PerRun = None,
     schedule_end: PerRun = None,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     progress: Progress | None = None,
 ) -> Runs:
     r"""Read JSON Lines training logs: one JSON object per logged step.
@@ -1061,7 +1062,7 @@ def read_trainer_state(
     n_params: PerRun = None,
     tokens_per_step: PerRun = None,
     schedule_end: PerRun = None,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     progress: Progress | None = None,
 ) -> Runs:
     r"""Read Hugging Face ``Trainer`` logs (``trainer_state.json``, its ``log_history``).
@@ -1218,7 +1219,7 @@ def read_tensorboard(
     n_params: PerRun = None,
     tokens_per_step: PerRun = None,
     schedule_end: PerRun = None,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     progress: Progress | None = None,
 ) -> Runs:
     r"""Read scalar curves from TensorBoard event files, one run per directory.

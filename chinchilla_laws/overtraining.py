@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import minimize_scalar
 
 from . import _family_kernels as FK
+from ._constants import HALF_LOG_FLOPS_PER_PARAM_TOKEN
 from ._typing import BoolArray, FloatArray
 from ._validation import (
     _describe,
@@ -55,8 +56,6 @@ __all__ = [
     "OverTrainingLaw",
     "fit_downstream_error",
 ]
-
-HALF_LOG6 = 0.5 * math.log(6.0)
 
 
 def _real(value: Any, attr: str, *, positive: bool = True) -> float:
@@ -156,7 +155,7 @@ class OverTrainingLaw:
         return ChinchillaLaw(
             E=self.E,
             A=self.A,
-            B=self.B * math.exp(-self.eta * HALF_LOG6),
+            B=self.B * math.exp(-self.eta * HALF_LOG_FLOPS_PER_PARAM_TOKEN),
             alpha=self.eta,
             beta=self.eta,
             name=self.name,
@@ -175,7 +174,10 @@ class OverTrainingLaw:
     @property
     def compute_optimal_tokens_per_param(self) -> float:
         """``M* = (B 6^(-eta/2) / A)^(1/eta)``: ``D_opt / N_opt`` at every budget."""
-        return math.exp((math.log(self.B) - self.eta * HALF_LOG6 - math.log(self.A)) / self.eta)
+        return math.exp(
+            (math.log(self.B) - self.eta * HALF_LOG_FLOPS_PER_PARAM_TOKEN - math.log(self.A))
+            / self.eta
+        )
 
     def loss(self, n_params: ArrayLike, n_tokens: ArrayLike) -> FloatArray:
         """The loss at ``N`` parameters trained on ``D`` tokens (broadcasting)."""
@@ -565,7 +567,7 @@ class OverTrainingFamily(LawFamily):
 
     def design(self, data: Mapping[str, FloatArray]) -> Design:
         x = np.log(data["n_params"])
-        y = np.log(data["n_tokens"]) + HALF_LOG6
+        y = np.log(data["n_tokens"]) + HALF_LOG_FLOPS_PER_PARAM_TOKEN
         mx, my = float(np.mean(x)), float(np.mean(y))
         s = math.sqrt(0.5 * (float(np.var(x)) + float(np.var(y)))) or 1.0
         scale = np.eye(4)
@@ -605,10 +607,10 @@ class OverTrainingFamily(LawFamily):
         p = np.atleast_2d(params)
         e, a, b, eta = (p[:, k : k + 1] for k in range(4))
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            m_star = np.exp((np.log(b) - eta * HALF_LOG6 - np.log(a)) / eta)
+            m_star = np.exp((np.log(b) - eta * HALF_LOG_FLOPS_PER_PARAM_TOKEN - np.log(a)) / eta)
             n = np.sqrt(compute[None, :] / (flops_per_param_token * m_star))
             d = m_star * n
-            loss = e + a * n**-eta + b * np.exp(-eta * HALF_LOG6) * d**-eta
+            loss = e + a * n**-eta + b * np.exp(-eta * HALF_LOG_FLOPS_PER_PARAM_TOKEN) * d**-eta
         return FrontierArrays(n_params=n, n_tokens=d, loss=loss, extra={})
 
     def default_starts(self) -> FloatArray:

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import FloatArray
 from ._validation import _describe, as_choice, as_float_array, as_int, as_positive_scalar
 from .data_constrained import DataConstrainedLaw
@@ -607,7 +608,7 @@ def plot_contours(
     n_tokens_range: tuple[float, float] = (1e9, 1e14),
     budgets: ArrayLike | None = (1e19, 1e21, 1e23),
     levels: int | ArrayLike = 12,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     n_grid: int = 200,
     ax: Axes | None = None,
     cmap: str = "viridis",
@@ -830,7 +831,7 @@ def plot_frontiers(
     labels: Sequence[str] | None = None,
     quantity: FrontierQuantity = "n_params",
     target: float | None = None,
-    flops_per_param_token: float = 6.0,
+    flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
     ax: Axes | None = None,
 ) -> Axes:
     r"""Compare compute-optimal frontiers of several laws and methods.

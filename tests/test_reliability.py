@@ -300,3 +300,104 @@ def test_round_trip_of_non_ascii_run_ids(tmp_path: Path) -> None:
     assert "模型" in path.read_bytes().decode("utf-8")
     back = load_runs(path)
     assert back.run_id is not None and back.run_id.tolist() == ids.tolist()
+
+
+@pytest.mark.parametrize(
+    ("argv", "func_path", "mapping"),
+    [
+        (
+            ["plan", "--loss", "2.0"],
+            "chinchilla_laws.planning:inference_optimal",
+            {
+                "flops_per_inference_token": "flops_per_inference_token",
+                "flops_per_param_token": "flops_per_param_token",
+            },
+        ),
+        (
+            ["backtest", "x.csv", "--rolling", "3"],
+            "chinchilla_laws.planning:rolling_backtest",
+            {"min_train": "min_train", "min_test": "min_test"},
+        ),
+        (
+            ["backtest", "x.csv", "--rolling", "3"],
+            "chinchilla_laws.planning:backtest",
+            {"family": "family"},
+        ),
+        (
+            ["design", "--budgets", "1e20"],
+            "chinchilla_laws.planning:design_isoflop",
+            {
+                "n_sizes": "n_sizes",
+                "span": "span",
+                "noise": "noise_sd",
+                "sims": "n_sims",
+                "window": "window",
+                "flops_per_param_token": "flops_per_param_token",
+            },
+        ),
+        (
+            ["design", "--budgets", "1e20"],
+            "chinchilla_laws.planning:design_isoflop_for_se",
+            {"max_budgets": "max_budgets", "max_sizes": "max_sizes"},
+        ),
+        (
+            ["curves", "fit", "x.csv", "--schedules", "s.csv"],
+            "chinchilla_laws.multipower_fit:fit_multi_power",
+            {"delta": "delta"},
+        ),
+        (
+            ["curves", "fit", "x.csv", "--schedules", "s.csv"],
+            "chinchilla_laws.multipower_fit:bootstrap_multi_power",
+            {"block_length": "block_length"},
+        ),
+        (
+            [
+                "curves",
+                "optimize-schedule",
+                "--law",
+                "x",
+                "--steps",
+                "9",
+                "--warmup",
+                "1",
+                "--peak",
+                "1e-3",
+            ],
+            "chinchilla_laws.optimal_schedule:optimize_schedule",
+            {"floor": "floor"},
+        ),
+        (
+            ["optimal", "--flops", "1e22"],
+            "chinchilla_laws.laws:ChinchillaLaw.optimal",
+            {"flops_per_param_token": "flops_per_param_token"},
+        ),
+        (
+            ["fit", "x.csv"],
+            "chinchilla_laws.io:load_runs",
+            {"flops_per_param_token": "flops_per_param_token"},
+        ),
+    ],
+)
+def test_cli_defaults_follow_the_library_signatures(
+    argv: list[str], func_path: str, mapping: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # was: the planning and curves commands restated the library's defaults as literals;
+    # changing a library default must change the CLI's (the parser reads the signature)
+    import importlib
+
+    from chinchilla_laws.cli import _build_parser
+
+    module_name, qual = func_path.split(":")
+    func: object = importlib.import_module(module_name)
+    for part in qual.split("."):
+        func = getattr(func, part)
+    kwdefaults = dict(func.__kwdefaults__ or {})  # type: ignore[attr-defined]
+    marked = {}
+    for dest, param in mapping.items():
+        old = kwdefaults[param]
+        new = old + 1 if isinstance(old, (int, float)) else old + "_changed"
+        kwdefaults[param] = marked[dest] = new
+    monkeypatch.setattr(func, "__kwdefaults__", kwdefaults)
+    args = _build_parser().parse_args(argv)
+    for dest, value in marked.items():
+        assert getattr(args, dest) == value, (argv[:2], dest)
