@@ -57,10 +57,10 @@ __all__ = ["BACKEND", "BUCKETS", "JaxBackend", "family_objective", "solve_rounds
 INSTALL_HINT = "pip install 'chinchilla_laws[jax]'"
 
 HISTORY = K.HISTORY
-# the Numba kernel's line-search constants (chinchilla_laws._kernels.lbfgs_advance)
-C1 = 1e-4  # sufficient decrease
-C2 = 0.9  # curvature (strong Wolfe)
-MAX_LINESEARCH = 40  # objective evaluations per line search
+# the Numba kernel's line-search constants (chinchilla_laws._lbfgs), shared, not restated
+C1 = K.WOLFE_C1
+C2 = K.WOLFE_C2
+MAX_LINESEARCH = K.MAX_LINESEARCH
 STEPS_PER_ROUND_PER_ITER = 2
 """Objective evaluations per round per ``options.round_iters`` (about two per iteration)."""
 
@@ -306,7 +306,7 @@ def _lane_functions(objective: Callable[..., Any]) -> _Compiled:
         tj = cubic_min(st.lo, st.f_lo, st.d_lo, st.hi, st.f_hi, st.d_hi)
         left = jnp.minimum(st.lo, st.hi)
         right = jnp.maximum(st.lo, st.hi)
-        margin = 0.1 * width
+        margin = K.ZOOM_MARGIN * width
         bad = ~jnp.isfinite(tj) | (tj < left + margin) | (tj > right - margin)
         return jnp.where(bad, 0.5 * (st.lo + st.hi), tj), stop
 
@@ -331,7 +331,7 @@ def _lane_functions(objective: Callable[..., Any]) -> _Compiled:
         b_ext = finite & ~b_hi & ~b_acc & ~b_lo
         t_shrunk = jnp.where(t > st.t_prev, 0.5 * (st.t_prev + t), 0.5 * t)
         t_cub = cubic_min(st.t_prev, st.f_prev, st.d_prev, t, ft, dt)
-        t_max = 10.0 * t
+        t_max = K.EXTRAPOLATE_MAX * t
         t_ext = jnp.where(
             ~jnp.isfinite(t_cub) | (t_cub <= 1.1 * t) | (t_cub > t_max),
             jnp.minimum(2.0 * t, t_max),
@@ -414,7 +414,7 @@ def _lane_functions(objective: Callable[..., Any]) -> _Compiled:
         yv = g_acc - st.g
         sy = dot(s, yv)
         yy = dot(yv, yv)
-        store = (sy > 1e-12 * yy) & (sy > 0.0)
+        store = (sy > K.CURVATURE_MIN * yy) & (sy > 0.0)
         s_hist = jnp.where(store, jnp.concatenate([st.s_hist[1:], s[None]]), st.s_hist)
         y_hist = jnp.where(store, jnp.concatenate([st.y_hist[1:], yv[None]]), st.y_hist)
         rho = jnp.where(
