@@ -60,6 +60,102 @@ def log_predict(u: np.ndarray, X: np.ndarray, out: np.ndarray) -> None:
         out[i] = m + math.log(math.exp(p1 - m) + math.exp(p2 - m) + math.exp(p3 - m))
 
 
+EXP_ARG_LIMIT = 700.0
+"""Largest ``|p|`` for which :func:`objective_grad` takes the vectorised path.
+
+``exp(700) * 3`` is still finite and ``exp(-700)`` is a normal number, so the sum of
+the three terms is a positive normal number whose log :func:`log_into` takes."""
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 in 32 significant bits, so k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10  # ln 2 - _LN2_HI
+_ROUND = 6755399441055744.0  # 1.5 * 2**52: x + _ROUND rounds x to an integer in the low bits
+_ROUND_BITS = 0x4338000000000000  # bit pattern of _ROUND
+_EXP_BIAS = 1023
+_MANTISSA = (1 << 52) - 1
+_ONE_BITS = _EXP_BIAS << 52  # bit pattern of 1.0
+_SQRT2 = 1.4142135623730951
+
+
+@_jit
+def exp_into(x: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
+    """``out[i] = exp(x[i])`` for ``|x[i]| <= 708``, within about one ulp.
+
+    Written as straight-line loops that the compiler vectorises (libm's ``exp`` is
+    one call per element): ``x = k ln 2 + r`` with ``|r| <= ln(2)/2`` (Cody-Waite,
+    ``ln 2`` split in two parts), ``exp(r)`` by its Taylor polynomial of degree 13
+    (truncation below 1e-17 relative), and ``2**k`` assembled in the exponent bits
+    of ``scratch`` (viewed as int64). Arguments outside the range give garbage:
+    callers check the range first.
+    """
+    n = x.shape[0]
+    for i in range(n):
+        xi = x[i]
+        k = xi * _LOG2E + _ROUND
+        kf = k - _ROUND
+        r = (xi - kf * _LN2_HI) - kf * _LN2_LO
+        p = 1.0 / 6227020800.0
+        p = p * r + 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        out[i] = p * r + 1.0
+        scratch[i] = k
+    bits = scratch.view(np.int64)
+    for i in range(n):
+        # the low bits of k hold round(x / ln 2): its bits minus _ROUND's bits
+        bits[i] = (bits[i] - _ROUND_BITS + _EXP_BIAS) << 52
+    for i in range(n):
+        out[i] *= scratch[i]
+
+
+@_jit
+def log_into(s: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
+    """``out[i] = log(s[i])`` for positive normal ``s[i]``, within about two ulps.
+
+    Vectorisable loops like :func:`exp_into`: ``s = 2**e m`` with ``m`` in
+    ``[sqrt(1/2), sqrt(2))`` read from the bits, ``log m = 2 atanh(z)``,
+    ``z = (m - 1)/(m + 1)``, ``|z| <= 0.172``, by its odd series to ``z**21``
+    (truncation below 1e-18). Zero, negative, subnormal and non-finite ``s`` give
+    garbage: callers keep ``s`` in range.
+    """
+    n = s.shape[0]
+    sbits = s.view(np.int64)
+    mbits = scratch.view(np.int64)
+    for i in range(n):
+        b = sbits[i]
+        out[i] = float((b >> 52) - _EXP_BIAS)
+        mbits[i] = (b & _MANTISSA) | _ONE_BITS
+    for i in range(n):
+        m = scratch[i]
+        e = out[i]
+        if m > _SQRT2:
+            m *= 0.5
+            e += 1.0
+        z = (m - 1.0) / (m + 1.0)
+        z2 = z * z
+        p = 2.0 / 21.0
+        p = p * z2 + 2.0 / 19.0
+        p = p * z2 + 2.0 / 17.0
+        p = p * z2 + 2.0 / 15.0
+        p = p * z2 + 2.0 / 13.0
+        p = p * z2 + 2.0 / 11.0
+        p = p * z2 + 2.0 / 9.0
+        p = p * z2 + 2.0 / 7.0
+        p = p * z2 + 2.0 / 5.0
+        p = p * z2 + 2.0 / 3.0
+        p = p * z2 + 2.0
+        out[i] = e * _LN2_HI + (z * p + e * _LN2_LO)
+
+
 @_jit
 def objective_grad(
     u: np.ndarray,
@@ -74,6 +170,93 @@ def objective_grad(
 
     ``f(u) = sum_i w_i * huber(LSE(u0 - u3 x_i, u1 - u4 y_i, u2) - logl_i)`` with
     ``x, y = X[:, 0], X[:, 1]``; ``aux`` is unused.
+
+    The sum ``exp(p1) + exp(p2) + exp(u2)`` is formed without a shift and its
+    exponentials and log are taken by the vectorised :func:`exp_into` and
+    :func:`log_into` (about three times faster than libm per point). Where an
+    exponent ``|p| > EXP_ARG_LIMIT`` or ``u`` is not finite, the point-by-point
+    max-shifted :func:`objective_grad_shifted` computes the same objective.
+    """
+    a = u[0]
+    b = u[1]
+    e = u[2]
+    al = u[3]
+    be = u[4]
+    finite = math.isfinite(a) and math.isfinite(b) and math.isfinite(al) and math.isfinite(be)
+    if not (finite and abs(e) <= EXP_ARG_LIMIT):
+        return objective_grad_shifted(u, X, aux, logl, w, delta, grad)
+    n = X.shape[0]
+    buf = np.empty((5, n))
+    p1 = buf[0]
+    p2 = buf[1]
+    t1 = buf[2]
+    t2 = buf[3]
+    scratch = buf[4]
+    lo = 0.0
+    hi = 0.0
+    for i in range(n):
+        q1 = a - al * X[i, 0]
+        q2 = b - be * X[i, 1]
+        p1[i] = q1
+        p2[i] = q2
+        lo = min(lo, min(q1, q2))
+        hi = max(hi, max(q1, q2))
+    if not (lo >= -EXP_ARG_LIMIT and hi <= EXP_ARG_LIMIT):
+        return objective_grad_shifted(u, X, aux, logl, w, delta, grad)
+    exp_into(p1, t1, scratch)
+    exp_into(p2, t2, scratch)
+    ee = math.exp(e)
+    s = p1
+    lse = p2
+    for i in range(n):
+        s[i] = t1[i] + t2[i] + ee
+    log_into(s, lse, scratch)
+    f = 0.0
+    g0 = 0.0
+    g1 = 0.0
+    g2 = 0.0
+    g3 = 0.0
+    g4 = 0.0
+    for i in range(n):
+        r = lse[i] - logl[i]
+        # Huber without a branch: c = clip(r, -delta, delta) is also its derivative;
+        # c * (r - c / 2) is r**2/2 inside delta and delta * (|r| - delta/2) outside.
+        # NaN in r propagates through min/max into f.
+        c = min(max(r, -delta), delta)
+        if r != r:
+            c = r
+        wi = w[i]
+        f += wi * c * (r - 0.5 * c)
+        cw = wi * c / s[i]
+        c1 = cw * t1[i]
+        c2 = cw * t2[i]
+        g0 += c1
+        g1 += c2
+        g2 += cw
+        g3 -= c1 * X[i, 0]
+        g4 -= c2 * X[i, 1]
+    grad[0] = g0
+    grad[1] = g1
+    grad[2] = g2 * ee
+    grad[3] = g3
+    grad[4] = g4
+    return f
+
+
+@_jit
+def objective_grad_shifted(
+    u: np.ndarray,
+    X: np.ndarray,
+    aux: np.ndarray,
+    logl: np.ndarray,
+    w: np.ndarray,
+    delta: float,
+    grad: np.ndarray,
+) -> float:
+    """:func:`objective_grad` point by point with a max-shifted log-sum-exp.
+
+    Valid for any finite ``u`` (no term overflows); :func:`objective_grad` falls
+    back on it when an exponent leaves the range of :func:`exp_into`.
     """
     a = u[0]
     b = u[1]

@@ -120,6 +120,10 @@ class NumbaBackend:
         f_prev = F.copy()
         active = np.flatnonzero(STATUS == L.RUNNING)
         abandon = problem.family.abandon if options.abandon is None else options.abandon
+        # theta = z @ A + c (the problem's affine map, read off once: a solve per round
+        # on every start costs more than a round of a few hundred active starts)
+        c0 = problem.to_theta(np.zeros(m))[0]
+        A = problem.to_theta(np.eye(m)) - c0
         until = 0
         step = options.round_iters if abandon else options.max_iter
         while active.size:
@@ -129,7 +133,8 @@ class NumbaBackend:
             if abandon and running.size:
                 # the group's best among physical end points (exponents > 0): an optimum
                 # with a non-positive exponent is rejected later and must not set the bar
-                physical = np.isfinite(F) & problem.physical(problem.to_theta(U))
+                with np.errstate(invalid="ignore", over="ignore"):
+                    physical = np.isfinite(F) & problem.physical(U @ A + c0)
                 finite = np.where(physical, F, np.inf)
                 best = np.full(n_groups, np.inf)
                 np.minimum.at(best, widx, finite)

@@ -123,6 +123,83 @@ def test_kernel_propagates_nan() -> None:
     assert math.isnan(K.objective_grad(u, np.stack([x, y], axis=1), NO_AUX, logl, w, 1e-3, g))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_vectorised_exp_and_log_match_libm(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = np.concatenate(
+        [rng.uniform(-708.0, 708.0, 20_000), rng.uniform(-1.0, 1.0, 20_000), [0.0, -708.0, 708.0]]
+    )
+    out = np.empty_like(x)
+    K.exp_into(x, out, np.empty_like(x))
+    ref = np.exp(x)
+    # within about one ulp of the correctly rounded value
+    assert np.max(np.abs(out - ref) / ref) <= 2.5 * np.finfo(float).eps
+    s = np.concatenate(
+        [
+            np.exp(rng.uniform(-708.0, 708.0, 20_000)),
+            rng.uniform(0.5, 2.0, 20_000),
+            [
+                1.0,
+                np.nextafter(1.0, 2.0),
+                np.nextafter(1.0, 0.0),
+                np.sqrt(2.0),
+                2.2250738585072014e-308,
+            ],
+        ]
+    )
+    out = np.empty_like(s)
+    K.log_into(s, out, np.empty_like(s))
+    ref = np.log(s)
+    # absolute error within a few ulps of the result (relative error near s = 1)
+    err = np.abs(out - ref)
+    assert np.all(err <= 4 * np.finfo(float).eps * np.maximum(np.abs(ref), np.abs(s - 1.0)))
+    assert out[-5] == 0.0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_kernel_fast_path_matches_the_shifted_kernel(seed: int) -> None:
+    u, x, y, logl, w = _random_problem(seed, n=67)
+    X = np.stack([x, y], axis=1)
+    g = np.empty(5)
+    g_ref = np.empty(5)
+    f = K.objective_grad(u, X, NO_AUX, logl, w, 1e-3, g)
+    f_ref = K.objective_grad_shifted(u, X, NO_AUX, logl, w, 1e-3, g_ref)
+    assert f == pytest.approx(f_ref, rel=1e-13)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "u",
+    [
+        [800.0, 0.0, 0.5, 1.0, 1.0],  # a term beyond exp's range: exp(800) overflows
+        [0.0, -900.0, 0.5, 0.0, 1.0],  # a term below it (underflows to zero)
+        [0.0, 0.0, 750.0, 1.0, 1.0],  # E beyond it
+        [0.0, 0.0, -750.0, 1.0, 1.0],
+    ],
+)
+def test_kernel_outside_the_fast_range_uses_the_shifted_kernel(u: list[float]) -> None:
+    _, x, y, logl, w = _random_problem(1)
+    X = np.stack([x, y], axis=1)
+    uu = np.array(u)
+    g = np.empty(5)
+    g_ref = np.empty(5)
+    f = K.objective_grad(uu, X, NO_AUX, logl, w, 1e-3, g)
+    f_ref = K.objective_grad_shifted(uu, X, NO_AUX, logl, w, 1e-3, g_ref)
+    f_np, g_np = objective_np(uu, x, y, logl, w, 1e-3)
+    assert math.isfinite(f) and f == f_ref
+    np.testing.assert_array_equal(g, g_ref)
+    assert f == pytest.approx(f_np, rel=1e-12)
+    np.testing.assert_allclose(g, g_np, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("k", range(5))
+def test_kernel_propagates_nan_in_u(k: int) -> None:
+    u, x, y, logl, w = _random_problem(2)
+    u[k] = np.nan
+    g = np.empty(5)
+    assert math.isnan(K.objective_grad(u, np.stack([x, y], axis=1), NO_AUX, logl, w, 1e-3, g))
+
+
 def test_scaling_round_trip_and_chain_rule() -> None:
     rng = np.random.default_rng(3)
     n = np.geomspace(1e8, 1e10, 8).repeat(2)
