@@ -20,7 +20,13 @@ from .data_constrained import (
     data_constrained_objective,
 )
 from .datasets import Curves, Sweep, synthetic_curves, synthetic_sweep
-from .envelope import EnvelopeResult, envelope, envelope_from_frame, envelope_from_runs
+from .envelope import (
+    EnvelopeResult,
+    EnvelopeStatus,
+    envelope,
+    envelope_from_frame,
+    envelope_from_runs,
+)
 from .family import LawFamily, family_names, get_family, register_family
 from .flops import (
     TABLE_A4_SHAPES,
@@ -36,6 +42,7 @@ from .isoflop import (
     IsoFLOPBias,
     IsoFLOPBudget,
     IsoFLOPResult,
+    IsoFLOPResultStatus,
     IsoFLOPStatus,
     VertexEstimates,
     isoflop_bias,
@@ -120,6 +127,7 @@ from .planning import (
 )
 from .powerlaw import PowerLaw, fit_power_law
 from .profile import Profile, ProfileStatus, profile_objective
+from .result import BatchStatus
 from .saturating import SATURATING, SaturatingFamily, SaturatingPowerLaw
 from .warnings import (
     BackendOptionWarning,
@@ -155,6 +163,7 @@ __all__ = [
     "TABLE_A4_SHAPES",
     "BackendOptionWarning",
     "Backtest",
+    "BatchStatus",
     "ChinchillaFamily",
     "ChinchillaLaw",
     "ChinchillaWarning",
@@ -169,6 +178,7 @@ __all__ = [
     "DownstreamErrorLaw",
     "DownstreamFitStatus",
     "EnvelopeResult",
+    "EnvelopeStatus",
     "EnvelopeWarning",
     "EstimatorForecast",
     "FitStatus",
@@ -182,6 +192,7 @@ __all__ = [
     "IsoFLOPDesign",
     "IsoFLOPPlan",
     "IsoFLOPResult",
+    "IsoFLOPResultStatus",
     "IsoFLOPStatus",
     "IsoFLOPWarning",
     "JointLaw",

@@ -37,6 +37,7 @@ from .family import LawFamily, get_family
 from .isoflop import isoflop_minima
 from .laws import FLOPS_PER_PARAM_TOKEN
 from .parametric import FitStatus, ParametricFit, StartStatus, fit_law
+from .result import BatchStatus, Record, Result
 from .warnings import ChinchillaWarning, ConvergenceWarning
 
 __all__ = [
@@ -67,8 +68,8 @@ def _check_level(level: Any) -> float:
     return as_fraction(level, "level")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class FrontierBand:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class FrontierBand(Record):
     """Point estimate and percentile band of the compute-optimal frontier.
 
     Attributes
@@ -103,8 +104,8 @@ class FrontierBand:
         freeze_arrays(self)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class ParametricBootstrap:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class ParametricBootstrap(Result):
     """Bootstrap of :func:`fit_parametric`.
 
     Attributes
@@ -115,8 +116,9 @@ class ParametricBootstrap:
         ``(a, b, e, alpha, beta)`` of every resample (failed ones included).
     objectives : ndarray
         Objective at each resample's optimum.
-    status : ndarray of int
-        :class:`StartStatus` of each resample's best run.
+    resample_status : ndarray of int
+        :class:`StartStatus` of each resample's best run (``status`` is the
+        bootstrap's overall :class:`BatchStatus`).
     weights : ndarray, shape (n_resamples, n_points)
         How often each point entered each resample (0/1 for ``subsample``).
     n_resamples, n_failed : int
@@ -131,7 +133,7 @@ class ParametricBootstrap:
     fit: ParametricFit
     thetas: FloatArray = field(repr=False)
     objectives: FloatArray = field(repr=False)
-    status: IntArray = field(repr=False)
+    resample_status: IntArray = field(repr=False)
     weights: FloatArray = field(repr=False)
     n_resamples: int
     n_failed: int
@@ -142,9 +144,14 @@ class ParametricBootstrap:
         freeze_arrays(self)
 
     @property
+    def status(self) -> BatchStatus:
+        """:class:`BatchStatus` from the failed resamples (per resample: ``resample_status``)."""
+        return BatchStatus.of(self.n_resamples, self.n_failed)
+
+    @property
     def success(self) -> bool:
         """True when every resample converged (failed ones are left out of intervals)."""
-        return self.n_failed == 0
+        return self.status is BatchStatus.SUCCESS
 
     @property
     def message(self) -> str:
@@ -157,7 +164,7 @@ class ParametricBootstrap:
     @property
     def ok_indices(self) -> IntArray:
         """Indices of the resamples that converged (``ok`` elsewhere is a boolean)."""
-        return np.flatnonzero(self.status == StartStatus.CONVERGED)
+        return np.flatnonzero(self.resample_status == StartStatus.CONVERGED)
 
     @property
     def family(self) -> LawFamily:
@@ -264,20 +271,6 @@ class ParametricBootstrap:
         from .report import bootstrap_summary
 
         return bootstrap_summary(self, _check_level(level))
-
-    def as_dict(self) -> dict[str, Any]:
-        """A plain, JSON-ready dict of the bootstrap (fit and every resample)."""
-        from .serialize import bootstrap_to_dict
-
-        return bootstrap_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ParametricBootstrap:
-        """The bootstrap stored by :meth:`as_dict`."""
-        from .serialize import bootstrap_from_dict
-
-        boot: ParametricBootstrap = bootstrap_from_dict(data)
-        return boot
 
     def _repr_markdown_(self) -> str:
         from .report import code_markdown
@@ -534,7 +527,7 @@ def bootstrap_parametric(
         warn(
             f"bootstrap_parametric: {n_failed} of {R} resamples did not converge or gave a "
             "degenerate law; they are "
-            "left out of the intervals (see `status`).",
+            "left out of the intervals (see `resample_status`).",
             ConvergenceWarning,
         )
     if R - n_failed < 2:
@@ -543,7 +536,7 @@ def bootstrap_parametric(
         fit=fit,
         thetas=thetas,
         objectives=objectives,
-        status=status,
+        resample_status=status,
         weights=counts,
         n_resamples=R,
         n_failed=n_failed,
@@ -552,8 +545,8 @@ def bootstrap_parametric(
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class PowerLawBootstrap:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class PowerLawBootstrap(Result):
     """Bootstrap of the power laws of :func:`isoflop_minima` or :func:`envelope`.
 
     Attributes
@@ -583,9 +576,14 @@ class PowerLawBootstrap:
         freeze_arrays(self)
 
     @property
+    def status(self) -> BatchStatus:
+        """:class:`BatchStatus` from the resamples that failed."""
+        return BatchStatus.of(self.n_resamples, self.n_failed)
+
+    @property
     def success(self) -> bool:
         """True when every resample gave both power laws."""
-        return self.n_failed == 0
+        return self.status is BatchStatus.SUCCESS
 
     @property
     def message(self) -> str:

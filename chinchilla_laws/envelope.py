@@ -9,6 +9,7 @@ envelope points with :func:`chinchilla_laws.fit_power_law`.
 
 from __future__ import annotations
 
+import enum
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -21,8 +22,9 @@ from numpy.typing import ArrayLike
 from ._typing import AnyArray, BoolArray, FloatArray, IntArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_fraction, as_int, same_length
 from ._warn import warn
-from .laws import FLOPS_PER_PARAM_TOKEN
+from .laws import FLOPS_PER_PARAM_TOKEN, Frontier
 from .powerlaw import PowerLaw, fit_power_law
+from .result import Result
 from .warnings import EnvelopeWarning
 
 __all__ = ["EnvelopeResult", "envelope", "envelope_from_frame", "envelope_from_runs"]
@@ -33,8 +35,21 @@ _REL_TOL = 1e-9
 """Relative slack when comparing a grid point's tokens with a run's schedule end."""
 
 
+class EnvelopeStatus(enum.Enum):
+    """The outcome of :func:`envelope`'s checks; the value is the message."""
+
+    SUCCESS = "the envelope passed its checks"
+    NOT_AT_SCHEDULE_END = (
+        "too few envelope points lie at the end of their run's schedule (`min_share`): "
+        "the envelope is made of intermediate points"
+    )
+    TOO_FEW_SIZES = (
+        "the envelope selects fewer than three model sizes: the exponent of N_opt is not identified"
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class EnvelopeResult:
+class EnvelopeResult(Result):
     r"""The training-curve envelope and the power laws fitted through it.
 
     Attributes
@@ -81,6 +96,9 @@ class EnvelopeResult:
         among ``run_ids``).
     messages : tuple of str
         The warnings that were issued (empty when the envelope looks sound).
+    status : EnvelopeStatus
+        ``SUCCESS``, or the check that failed (``TOO_FEW_SIZES`` when both did).
+        Merged duplicate rows and skipped runs are reported in ``messages`` only.
     """
 
     compute: FloatArray
@@ -104,9 +122,37 @@ class EnvelopeResult:
     run_n_selected: IntArray = field(repr=False)
     skipped_run_ids: AnyArray = field(default_factory=lambda: np.array([]), repr=False)
     messages: tuple[str, ...] = ()
+    status: EnvelopeStatus = EnvelopeStatus.SUCCESS
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
+
+    @property
+    def success(self) -> bool:
+        """True when the envelope passed its checks (``status`` is ``SUCCESS``)."""
+        return self.status is EnvelopeStatus.SUCCESS
+
+    @property
+    def message(self) -> str:
+        """One line: the status, then what the checks reported."""
+        if self.success:
+            return f"{self.status.value} ({len(self.messages)} note(s))."
+        return f"{self.status.value}."
+
+    def optimal(self, compute: ArrayLike) -> Frontier:
+        """The :class:`Frontier` at budgets ``compute`` (FLOPs) from the power laws.
+
+        ``n_params`` and ``n_tokens`` are ``k_N C^a`` and ``k_D C^b`` fitted through the
+        envelope; they predict no loss, so ``loss`` is NaN. ``compute`` follows the
+        envelope's FLOP convention (``C = 6 N D`` unless ``flops_per_token`` was given).
+        """
+        c = as_float_array(np.atleast_1d(np.asarray(compute)), "compute", positive=True)
+        return Frontier(
+            compute=c,
+            n_params=self.n_params_law(c),
+            n_tokens=self.n_tokens_law(c),
+            loss=np.full(c.shape, np.nan),
+        )
 
     @property
     def a(self) -> float:
@@ -134,20 +180,21 @@ class EnvelopeResult:
         """Number of distinct runs that make up the envelope."""
         return int(np.count_nonzero(self.run_n_selected))
 
-    def as_dict(self) -> dict[str, Any]:
-        """A plain, JSON-ready report of the result (no ``from_dict``: arrays not stored)."""
-        from .serialize import envelope_to_dict
+    def summary(self) -> str:
+        """A readable multi-line report: sampled envelope points and the power laws."""
+        from .report import envelope_text
 
-        return envelope_to_dict(self)
+        return f"{envelope_text(self)}\n  {self.status.name}: {self.message}"
 
     def _repr_markdown_(self) -> str:
-        from .report import code_markdown, envelope_text
+        from .report import code_markdown
 
-        return code_markdown(envelope_text(self))
+        return code_markdown(self.summary())
 
     def __repr__(self) -> str:
         return (
-            f"EnvelopeResult(a={self.a:.6g} ± {self.n_params_law.exponent_se:.2g}, "
+            f"EnvelopeResult(status={self.status.name}, "
+            f"a={self.a:.6g} ± {self.n_params_law.exponent_se:.2g}, "
             f"b={self.b:.6g} ± {self.n_tokens_law.exponent_se:.2g}, "
             f"n_grid={self.compute.shape[0]}, n_runs={self.n_runs}, "
             f"n_runs_selected={self.n_runs_selected}, "
@@ -665,7 +712,9 @@ def envelope(
     n_law = fit_power_law(compute, env_n)
     d_law = fit_power_law(compute, env_d)
 
+    status = EnvelopeStatus.SUCCESS
     if share < min_share:
+        status = EnvelopeStatus.NOT_AT_SCHEDULE_END
         messages.append(
             f"only {share:.1%} of the envelope points lie in the last {final_fraction:.0%} of "
             f"their run's schedule (threshold {min_share:.0%}); the envelope is made of "
@@ -674,6 +723,7 @@ def envelope(
         )
     n_sizes = int(np.unique(env_n).shape[0])
     if n_sizes < 3:
+        status = EnvelopeStatus.TOO_FEW_SIZES
         messages.append(
             f"the envelope selects only {n_sizes} distinct model size(s); the exponent "
             "of `N_opt` is not identified. Use more model sizes or a wider `compute_range`."
@@ -703,6 +753,7 @@ def envelope(
         run_n_selected=n_selected,
         skipped_run_ids=skipped.copy(),
         messages=tuple(messages),
+        status=status,
     )
 
 

@@ -31,8 +31,9 @@ from ._validation import (
     same_length,
 )
 from ._warn import warn
-from .laws import ChinchillaLaw
+from .laws import ChinchillaLaw, Frontier
 from .powerlaw import PowerLaw, fit_power_law
+from .result import Record, Result
 from .warnings import IsoFLOPWarning
 
 __all__ = [
@@ -87,8 +88,18 @@ class IsoFLOPStatus(enum.Enum):
 _USABLE = {IsoFLOPStatus.OK, IsoFLOPStatus.ASYMMETRIC}
 
 
+class IsoFLOPResultStatus(enum.Enum):
+    """The outcome of :func:`isoflop_minima` as a whole; the value is the message.
+
+    Per-budget outcomes are :class:`IsoFLOPStatus` (``IsoFLOPBudget.status``).
+    """
+
+    SUCCESS = "power laws fitted through two or more usable budget minima"
+    TOO_FEW_BUDGETS = "fewer than two usable budget minima: no power laws"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class IsoFLOPBudget:
+class IsoFLOPBudget(Record):
     r"""The fit at one FLOP budget.
 
     Attributes
@@ -204,7 +215,7 @@ class IsoFLOPBudget:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class IsoFLOPResult:
+class IsoFLOPResult(Result):
     r"""IsoFLOP minima and the power laws through them.
 
     Attributes
@@ -270,9 +281,16 @@ class IsoFLOPResult:
         freeze_arrays(self)
 
     @property
+    def status(self) -> IsoFLOPResultStatus:
+        """``SUCCESS`` when both power laws could be fitted (two or more usable budgets)."""
+        if self.n_params_law is None or self.n_tokens_law is None:
+            return IsoFLOPResultStatus.TOO_FEW_BUDGETS
+        return IsoFLOPResultStatus.SUCCESS
+
+    @property
     def success(self) -> bool:
         """Whether both power laws could be fitted (two or more usable budgets)."""
-        return self.n_params_law is not None and self.n_tokens_law is not None
+        return self.status is IsoFLOPResultStatus.SUCCESS
 
     @property
     def message(self) -> str:
@@ -300,13 +318,7 @@ class IsoFLOPResult:
         """A readable multi-line report: the per-budget table and the power laws."""
         from .report import isoflop_text
 
-        return f"{isoflop_text(self)}\n  {self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        """A plain, JSON-ready report of the result (no ``from_dict``: runs are not stored)."""
-        from .serialize import isoflop_to_dict
-
-        return isoflop_to_dict(self)
+        return f"{isoflop_text(self)}\n  {self.status.name}: {self.message}"
 
     def _repr_markdown_(self) -> str:
         from .report import code_markdown
@@ -342,9 +354,12 @@ class IsoFLOPResult:
         """The budgets whose status is ``ASYMMETRIC``."""
         return tuple(b for b in self.budgets if b.status is IsoFLOPStatus.ASYMMETRIC)
 
-    def optimal(self, compute: ArrayLike) -> tuple[FloatArray, FloatArray]:
-        """``(N_opt, D_opt)`` at budgets ``compute`` (FLOPs) from the power laws.
+    def optimal(self, compute: ArrayLike) -> Frontier:
+        """The :class:`Frontier` at budgets ``compute`` (FLOPs) from the power laws.
 
+        ``n_params`` and ``n_tokens`` are ``k_N C^a`` and ``k_D C^b``; the power laws
+        predict no loss, so ``loss`` is NaN. ``compute`` follows the result's
+        convention, ``C = k N D`` with ``k = flops_per_param_token`` (6 by default).
         Raises ``ValueError`` when the power laws could not be fitted.
         """
         c = as_float_array(np.atleast_1d(np.asarray(compute)), "compute", positive=True)
@@ -353,18 +368,23 @@ class IsoFLOPResult:
                 "`compute` cannot be mapped to an optimum: the result has no power laws "
                 f"(fewer than 2 usable budgets out of {len(self.budgets)})."
             )
-        return self.n_params_law(c), self.n_tokens_law(c)
+        return Frontier(
+            compute=c,
+            n_params=self.n_params_law(c),
+            n_tokens=self.n_tokens_law(c),
+            loss=np.full(c.shape, np.nan),
+        )
 
     def __repr__(self) -> str:
         return (
-            f"IsoFLOPResult(a={self.a:.6g}, b={self.b:.6g}, "
+            f"IsoFLOPResult(status={self.status.name}, a={self.a:.6g}, b={self.b:.6g}, "
             f"budgets={len(self.budgets)}, used={int(self.used.sum())}, "
             f"against={self.against!r}, vertex={self.vertex!r})"
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class IsoFLOPBias:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class IsoFLOPBias(Result):
     """The bias of the IsoFLOP method on noise-free data from a known law.
 
     Attributes
@@ -397,9 +417,22 @@ class IsoFLOPBias:
     def __post_init__(self) -> None:
         freeze_arrays(self)
 
+    @property
+    def status(self) -> IsoFLOPResultStatus:
+        """The status of :attr:`fit` (``TOO_FEW_BUDGETS``: no power laws, no ``a_bias``)."""
+        return self.fit.status
+
+    @property
+    def success(self) -> bool:
+        return self.fit.success
+
+    @property
+    def message(self) -> str:
+        return f"a bias {self.a_bias:.6g}, b bias {self.b_bias:.6g}; fit: {self.fit.message}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class VertexEstimates:
+class VertexEstimates(Record):
     """Minima of many IsoFLOP curves at once (:func:`vertex_estimates`).
 
     Attributes

@@ -15,6 +15,7 @@ from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import BoolArray, FloatArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_positive_array, as_positive_scalar
 from .family import Design, FrontierArrays, LawFamily, register_family
+from .result import Record
 
 if TYPE_CHECKING:
     from ._problem import Problem
@@ -60,7 +61,7 @@ def _finite_or_raise(values: FloatArray, what: str, name: str) -> FloatArray:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class Frontier:
+class Frontier(Record):
     """The compute-optimal allocation at a set of budgets.
 
     Attributes

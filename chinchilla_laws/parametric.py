@@ -29,6 +29,7 @@ from ._validation import as_bool, as_float_array, as_int, as_positive_scalar, as
 from ._warn import warn as emit_warning
 from .family import LawFamily, get_family
 from .laws import CHINCHILLA
+from .result import Result
 from .warnings import ConvergenceWarning, GridBoundaryWarning, IdentifiabilityWarning
 
 __all__ = [
@@ -141,7 +142,7 @@ def random_starts(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class ParametricFit:
+class ParametricFit(Result):
     r"""Result of :func:`fit_parametric` and :func:`fit_law`.
 
     Attributes
@@ -286,20 +287,6 @@ class ParametricFit:
         from .report import fit_summary
 
         return fit_summary(self)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The fit as a plain, strict-JSON-ready dict (:mod:`chinchilla_laws.serialize`)."""
-        from .serialize import fit_to_dict
-
-        return fit_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ParametricFit:
-        """The fit stored by :meth:`as_dict`."""
-        from .serialize import fit_from_dict
-
-        fit: ParametricFit = fit_from_dict(data)
-        return fit
 
     def _repr_markdown_(self) -> str:
         from .report import fit_markdown

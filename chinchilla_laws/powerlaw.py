@@ -10,12 +10,13 @@ from numpy.typing import ArrayLike
 
 from ._typing import FloatArray, freeze_arrays
 from ._validation import as_float_array, same_length
+from .result import Record
 
 __all__ = ["PowerLaw", "fit_power_law"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class PowerLaw:
+class PowerLaw(Record):
     """A fitted power law ``y = coefficient * C**exponent``.
 
     Attributes

@@ -41,6 +41,9 @@ __all__ = [
     "isoflop_text",
     "jsonable",
     "law_markdown",
+    "markdown",
+    "short_repr",
+    "summary",
     "text_table",
 ]
 
@@ -84,7 +87,8 @@ def fit_summary(fit: Any) -> str:
     lines += [
         f"  objective ({fit.reduction} Huber, delta={fit.delta:g}) = {fit.objective:.10e}",
         f"  points {fit.n_points}, starts {fit.n_starts} ({counts})",
-        f"  max|grad| = {fit.grad_norm:.3g} (gtol {fit.gtol:.3g}); status: {fit.message}",
+        f"  max|grad| = {fit.grad_norm:.3g} (gtol {fit.gtol:.3g}); "
+        f"status: {fit.status.name} ({fit.message})",
     ]
     lines += [f"  note: {n}" for n in fit.notes]
     if fit.on_grid_boundary:
@@ -127,6 +131,7 @@ def bootstrap_summary(boot: Any, level: float) -> str:
     for k in boot.names:
         lo, hi = ivs[k]
         lines.append(f"  {k:<{w}} {point[k]:>12.6g} {ses[k]:>12.4g}   ({lo:.6g}, {hi:.6g})")
+    lines.append(f"  {boot.status.name}: {boot.message}")
     return "\n".join(lines)
 
 
@@ -489,3 +494,99 @@ def envelope_text(res: EnvelopeResult) -> str:
             power_law_line("D_opt", "b", res.n_tokens_law, note),
         ]
     )
+
+
+# ---------------------------------------------------------------------- the result protocol
+def _value_text(value: Any) -> str | None:
+    """A scalar field's text, or None for values a one-line repr leaves out."""
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
+    return None
+
+
+def _fields(obj: Any) -> list[tuple[str, Any]]:
+    import dataclasses
+
+    return [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
+
+
+def short_repr(obj: Any) -> str:
+    """``Name(status=..., scalar fields...)``: one line, arrays and nested objects left out."""
+    parts = []
+    if hasattr(obj, "status") and isinstance(obj.status, enum.Enum):
+        parts.append(f"status={obj.status.name}")
+    for name, value in _fields(obj):
+        text = None if name == "status" else _value_text(value)
+        if text is not None:
+            parts.append(f"{name}={text}")
+        if len(parts) >= 8:
+            parts.append("...")
+            break
+    return f"{type(obj).__name__}({', '.join(parts)})"
+
+
+def _array_text(a: np.ndarray) -> str:
+    with np.printoptions(precision=6, threshold=8, edgeitems=3, linewidth=10_000):
+        body = np.array2string(a.ravel() if a.ndim > 1 else a, separator=", ")
+    shape = "x".join(str(n) for n in a.shape) or "scalar"
+    return f"{body}  ({shape} {a.dtype})"
+
+
+def _field_line(name: str, value: Any, width: int) -> str:
+    text = _value_text(value)
+    if text is None:
+        if isinstance(value, np.ndarray):
+            text = _array_text(value)
+        elif isinstance(value, (tuple, list)) and all(_value_text(v) for v in value):
+            text = "(" + ", ".join(str(_value_text(v)) for v in value) + ")"
+        elif isinstance(value, (tuple, list)):
+            text = f"{len(value)} x {type(value[0]).__name__}" if value else "()"
+        elif isinstance(value, dict) or hasattr(value, "items"):
+            text = ", ".join(f"{k}: {_value_text(v) or type(v).__name__}" for k, v in value.items())
+        else:
+            text = repr(value) if value is not None else "None"
+    return f"  {name:<{width}} {text}"
+
+
+def generic_summary(obj: Any) -> str:
+    """Title with status and message, then every field (arrays abridged)."""
+    head = type(obj).__name__
+    if hasattr(obj, "status") and isinstance(obj.status, enum.Enum):
+        head += f": {obj.status.name}"
+    lines = [head]
+    if hasattr(obj, "message"):
+        lines.append(f"  {obj.message}")
+    fields = [(n, v) for n, v in _fields(obj) if n != "status"]
+    width = max((len(n) for n, _ in fields), default=0)
+    lines += [_field_line(n, v, width) for n, v in fields]
+    return "\n".join(lines)
+
+
+def powerlaw_bootstrap_summary(boot: Any, level: float = 0.95) -> str:
+    """Estimates, standard errors and percentile intervals of a power-law bootstrap."""
+    info = bootstrap_payload(boot, level, dict(boot.estimate))
+    return f"{boot.method} power laws, {bootstrap_text(info)}\n  {boot.status.name}: {boot.message}"
+
+
+_SUMMARIES: dict[str, Any] = {"PowerLawBootstrap": powerlaw_bootstrap_summary}
+
+
+def summary(obj: Any) -> str:
+    """The multi-line report of a result: its own renderer, or the generic one."""
+    render = _SUMMARIES.get(type(obj).__name__, generic_summary)
+    text: str = render(obj)
+    return text
+
+
+def markdown(obj: Any) -> str:
+    """Notebook display: the summary of a result, or the fields of a record, as a code block."""
+    text = obj.summary() if hasattr(obj, "summary") else generic_summary(obj)
+    return code_markdown(text)

@@ -32,7 +32,7 @@ def test_resample_weights_and_statuses() -> None:
     boot = cl.bootstrap_parametric(n, d, loss, n_resamples=50, rng=1, fit=fit)
     assert boot.weights.shape == (50, n.size)
     np.testing.assert_array_equal(boot.weights.sum(axis=1), n.size)
-    assert boot.n_failed == int(np.sum(boot.status != cl.StartStatus.CONVERGED))
+    assert boot.n_failed == int(np.sum(boot.resample_status != cl.StartStatus.CONVERGED))
     sub = cl.bootstrap_parametric(
         n, d, loss, n_resamples=50, rng=1, fit=fit, scheme="subsample", fraction=0.8
     )
@@ -175,7 +175,7 @@ def test_degenerate_resamples_are_failed_not_hidden() -> None:
     loss = LAW.loss(n, d) * np.exp(0.01 * np.random.default_rng(0).standard_normal(7))
     with pytest.warns(cl.ConvergenceWarning, match="degenerate"):
         boot = cl.bootstrap_parametric(n, d, loss, n_resamples=50, rng=0)
-    assert boot.n_failed == int(np.sum(boot.status != cl.StartStatus.CONVERGED))
+    assert boot.n_failed == int(np.sum(boot.resample_status != cl.StartStatus.CONVERGED))
     assert np.all(boot.samples["alpha"] > 0) and np.all(boot.samples["beta"] > 0)
     # the standard errors are the standard deviations of the successful resamples
     se = boot.standard_errors()

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import chinchilla_laws as cl
 from chinchilla_laws import HOFFMANN_2022_TEX, ChinchillaLaw
 from chinchilla_laws.envelope import (
     EnvelopeResult,
@@ -148,6 +149,7 @@ def test_recovers_exponents_of_known_law(law: ChinchillaLaw) -> None:
     assert res.a + res.b == pytest.approx(1.0, abs=1e-12)
     assert res.share_in_final_fraction >= 0.5
     assert res.messages == ()
+    assert res.status is cl.EnvelopeStatus.SUCCESS and res.success
 
 
 def test_envelope_lies_below_every_run_and_matches_oracle() -> None:
@@ -287,6 +289,8 @@ def test_schedule_end_marks_intermediate_points() -> None:
     with pytest.warns(EnvelopeWarning, match=r"only 0\.0% of the envelope points"):
         res = envelope(ids, n, d, loss, n_grid=300, schedule_end=2 * d.max())
     assert res.share_in_final_fraction == 0.0
+    assert res.status is cl.EnvelopeStatus.NOT_AT_SCHEDULE_END and not res.success
+    assert ref.status is cl.EnvelopeStatus.SUCCESS and ref.success
     assert not res.in_final_fraction.any()
     np.testing.assert_array_equal(res.loss_min, ref.loss_min)  # the envelope itself is unchanged
     # the flag is exactly the documented interval
@@ -304,6 +308,8 @@ def test_warns_on_too_few_sizes() -> None:
     with pytest.warns(EnvelopeWarning, match="only 1 distinct model size"):
         res = envelope(ids, n, np.tile(d, 2), loss, min_share=0.0)
     assert len(res.messages) == 1
+    assert res.status is cl.EnvelopeStatus.TOO_FEW_SIZES and not res.success
+    assert "TOO_FEW_SIZES" in res.summary() and "TOO_FEW_SIZES" in repr(res)
 
 
 # ---------------------------------------------------------------------- xLSTM regression
@@ -346,7 +352,7 @@ def test_result_is_frozen_and_read_only() -> None:
             getattr(res, name)[0] = 0
     assert res.compute.shape == (30,)
     assert np.all(np.diff(np.log(res.compute)) > 0)
-    assert "EnvelopeResult(a=" in repr(res)
+    assert "EnvelopeResult(status=SUCCESS, a=" in repr(res)
     assert res.a == res.n_params_law.exponent and res.b == res.n_tokens_law.exponent
 
 
@@ -777,11 +783,12 @@ def test_as_dict_and_markdown() -> None:
     ids, n, d, loss = small_random_curves(3)
     res = envelope(ids, n, d, loss, n_grid=50, min_share=0.0)
     data = json.loads(to_json(res))
-    assert data["format"] == "chinchilla_laws.envelope" and data["version"] == 1
-    assert data["a"] == res.a and data["b"] == res.b
-    assert data["n_runs"] == res.n_runs and data["n_runs_selected"] == res.n_runs_selected
+    assert data["format"] == "chinchilla_laws.envelope" and data["version"] == 2
+    assert data["n_params_law"]["exponent"] == res.a
     assert data["n_params_law"]["exponent_se"] == res.n_params_law.exponent_se
-    assert data["messages"] == list(res.messages)
+    assert data["messages"] == {"__tuple__": list(res.messages)}
+    back = from_json(json.dumps(data))
+    np.testing.assert_array_equal(back.run_ids, res.run_ids)
+    np.testing.assert_array_equal(back.loss_min, res.loss_min)
+    assert back.status is res.status and back.messages == res.messages
     assert "Envelope of training curves" in res._repr_markdown_()
-    with pytest.raises(ValueError, match="cannot be loaded back"):
-        from_json(json.dumps(data))

@@ -124,8 +124,8 @@ def test_exact_parabola_vertex() -> None:
         assert bud.n_points == 6
     # a + b = 1 by construction when C = 6ND exactly
     assert abs(res.a_plus_b_minus_1) < 1e-12
-    n_opt, d_opt = res.optimal([1e19, 5e21])
-    np.testing.assert_allclose(6 * n_opt * d_opt, [1e19, 5e21], rtol=1e-10)
+    opt = res.optimal([1e19, 5e21])
+    np.testing.assert_allclose(6 * opt.n_params * opt.n_tokens, [1e19, 5e21], rtol=1e-10)
 
 
 def test_against_tokens_is_equivalent_on_exact_isoflop_data() -> None:
@@ -297,7 +297,7 @@ def test_result_arrays_are_read_only() -> None:
     for name in ("compute", "n_params", "n_tokens", "loss", "used", "run_budget"):
         with pytest.raises(ValueError, match="read-only"):
             getattr(res, name)[0] = 1
-    assert "IsoFLOPResult(a=" in repr(res)
+    assert "IsoFLOPResult(status=SUCCESS, a=" in repr(res)
 
 
 # ---------------------------------------------------------------------- published data
@@ -317,9 +317,9 @@ def test_llama3_reproduces_paper(against: str) -> None:
     assert res.b == pytest.approx(0.5367791270945993, abs=1e-6)
     assert res.n_tokens_law.coefficient == pytest.approx(0.299355, rel=1e-5)
     # the paper's extrapolation: 3.8e25 FLOPs -> 16.55T tokens (402B params), within 10%
-    n_opt, d_opt = res.optimal(3.8e25)
-    assert d_opt[0] == pytest.approx(16.55e12, rel=0.10)
-    assert n_opt[0] == pytest.approx(402e9, rel=0.10)
+    opt = res.optimal(3.8e25)
+    assert opt.n_tokens[0] == pytest.approx(16.55e12, rel=0.10)
+    assert opt.n_params[0] == pytest.approx(402e9, rel=0.10)
 
 
 # measured exponents (a of N_opt, b of D_opt), regression values; budgets flagged

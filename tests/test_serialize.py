@@ -96,7 +96,7 @@ def test_bootstrap_round_trip_keeps_every_field() -> None:
 
     boot = _boot()
     data = json.loads(to_json(boot))
-    assert data["format"] == "chinchilla_laws.bootstrap" and data["version"] == 1
+    assert data["format"] == "chinchilla_laws.bootstrap" and data["version"] == 2
     back = from_json(json.dumps(data))
     assert isinstance(back, cl.ParametricBootstrap)
     for f in dataclasses.fields(cl.ParametricBootstrap):
@@ -116,16 +116,16 @@ def test_bootstrap_round_trip_keeps_every_field() -> None:
 
 def test_bootstrap_ok_indices_are_the_converged_resamples() -> None:
     boot = _boot()
-    expected = np.flatnonzero(boot.status == cl.StartStatus.CONVERGED)
+    expected = np.flatnonzero(boot.resample_status == cl.StartStatus.CONVERGED)
     np.testing.assert_array_equal(boot.ok_indices, expected)
     assert not hasattr(boot, "ok")  # `ok` is a boolean elsewhere (IsoFLOPBudget.ok)
 
 
 def test_result_dicts_refuse_other_kinds() -> None:
     boot = _boot()
-    with pytest.raises(ValueError, match="does not hold a parametric bootstrap"):
+    with pytest.raises(ValueError, match="does not hold a ParametricBootstrap"):
         cl.ParametricBootstrap.from_dict(boot.fit.as_dict())
-    with pytest.raises(ValueError, match="does not hold a fit"):
+    with pytest.raises(ValueError, match="does not hold a ParametricFit"):
         cl.ParametricFit.from_dict(boot.as_dict())
     bad = boot.as_dict()
     bad["version"] = 9
@@ -135,7 +135,7 @@ def test_result_dicts_refuse_other_kinds() -> None:
         cl.ParametricBootstrap.from_dict([1])
 
 
-def test_isoflop_and_envelope_dicts_and_markdown() -> None:
+def test_isoflop_dicts_hold_the_whole_result() -> None:
     law = cl.HOFFMANN_2022_TEX
     budgets = np.geomspace(1e18, 1e21, 4)
     n = np.concatenate([np.geomspace(1e8, 1e11, 9) * (c / 1e20) ** 0.5 for c in budgets])
@@ -143,10 +143,46 @@ def test_isoflop_and_envelope_dicts_and_markdown() -> None:
     d = c / (6 * n)
     res = cl.isoflop_minima(n, d, law.loss(n, d))
     data = json.loads(to_json(res))
-    assert data["format"] == "chinchilla_laws.isoflop" and data["version"] == 1
-    assert data["a"] == res.a and data["b"] == res.b and data["success"] == res.success
-    assert len(data["budgets"]) == len(res.budgets)
-    assert [b["n_params"] for b in data["budgets"]] == [b.n_params for b in res.budgets]
+    assert data["format"] == "chinchilla_laws.isoflop" and data["version"] == 2
+    assert data["success"] == res.success and data["message"] == res.message
+    assert len(data["budgets"]["__tuple__"]) == len(res.budgets)
+    back = from_json(json.dumps(data))
+    assert [b.n_params for b in back.budgets] == [b.n_params for b in res.budgets]
+    np.testing.assert_array_equal(back.run_budget, res.run_budget)
+    assert back.summary() == res.summary() and back.a == res.a
     assert "IsoFLOP minima" in res._repr_markdown_()
-    with pytest.raises(ValueError, match="cannot be loaded back"):
-        from_json(json.dumps(data))
+
+
+V1_FIT = {
+    "format": "chinchilla_laws.fit", "version": 1, "family": "chinchilla",
+    "law": {"format": "chinchilla_laws.law", "version": 1, "family": "chinchilla", "name": "",
+            "params": {"E": 1.7, "A": 400.0, "B": 410.0, "alpha": 0.34, "beta": 0.28}},
+    "status": "SUCCESS", "message": "", "success": True, "objective": 1e-3,
+    "grad_norm": 1e-9, "gtol": 1e-7, "delta": 1e-3, "on_grid_boundary": False,
+    "best_start": 1, "n_points": 25, "n_starts": 2, "n_converged": 1, "n_abandoned": 0,
+    "nit": 30, "nfev": 40, "reduction": "sum", "backend": "numba", "weighted": False,
+    "free": ["A", "B", "alpha", "beta"], "fixed": {"E": 1.7}, "tied": [], "notes": [],
+    "n_theta": 5, "theta": [6.0, 6.0, 0.5, 0.34, 0.28], "grad": [0.0, 0.0, 0.0, 0.0, 0.0],
+    "start_thetas": [0.0] * 10, "end_thetas": [None] * 5 + [1.0] * 5,
+    "start_objectives": [None, 1e-3], "start_grad_norms": [None, 1e-9],
+    "start_nit": [3, 30], "start_nfev": [4, 40], "start_status": [3, 0],
+}  # fmt: skip
+"""A fit dict in the version-1 layout (plain lists, non-finite values as null)."""
+
+
+def test_version_1_fit_and_bootstrap_dicts_stay_readable() -> None:
+    fit = cl.ParametricFit.from_dict(json.loads(json.dumps(V1_FIT)))
+    assert fit.law == cl.ChinchillaLaw(E=1.7, A=400.0, B=410.0, alpha=0.34, beta=0.28)
+    assert fit.status is cl.FitStatus.SUCCESS and fit.fixed == {"E": 1.7}
+    assert fit.end_thetas.shape == (2, 5) and np.isnan(fit.end_thetas[0]).all()
+    assert fit.start_status.dtype == np.int64 and fit.start_status.tolist() == [3, 0]
+    v1_boot = {
+        "format": "chinchilla_laws.bootstrap", "version": 1, "fit": V1_FIT,
+        "scheme": "resample", "fraction": 1.0, "n_resamples": 2, "n_failed": 1,
+        "n_rows": 2, "thetas": [0.0] * 10, "objectives": [1.0, None], "status": [0, 3],
+        "weights": [1.0, 1.0, 0.0, 2.0],
+    }  # fmt: skip
+    boot = from_json(json.dumps(v1_boot))
+    assert isinstance(boot, cl.ParametricBootstrap)
+    assert boot.resample_status.tolist() == [0, 3] and np.isnan(boot.objectives[1])
+    assert boot.weights.shape == (2, 2) and boot.status is cl.BatchStatus.TOO_FEW

@@ -1,0 +1,83 @@
+"""The result protocol: what every law, result and record of this library can do.
+
+Results (fits, estimator results, bootstraps, backtests, profiles, ...) have
+
+- ``status``: an enum whose value is the human message; ``success``: whether the
+  status is the good one; ``message``: one line;
+- ``summary()``: a multi-line report, and a short ``repr``;
+- ``as_dict()`` / ``from_dict()`` (and JSON through :mod:`chinchilla_laws.serialize`),
+  restoring the whole state, arrays included;
+- ``_repr_markdown_``: notebook display.
+
+Records (frontiers, bands, budgets, designs: values that carry no status) have the
+last three. Both come from the two mixins here, so that rendering lives in
+:mod:`chinchilla_laws.report` and storage in :mod:`chinchilla_laws.serialize`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, Self
+
+__all__ = ["BatchStatus", "Record", "Result"]
+
+
+class Record:
+    """``as_dict`` / ``from_dict`` / notebook display / short ``repr`` of a frozen dataclass."""
+
+    __slots__ = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The whole state as a plain, strict-JSON-ready dict (:mod:`chinchilla_laws.serialize`)."""
+        from .serialize import to_dict
+
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """The object stored by :meth:`as_dict` (``ValueError`` for a dict of another kind)."""
+        from .serialize import from_dict
+
+        out: Self = from_dict(data, cls)
+        return out
+
+    def _repr_markdown_(self) -> str:
+        from .report import markdown
+
+        return markdown(self)
+
+    def __repr__(self) -> str:
+        from .report import short_repr
+
+        return short_repr(self)
+
+
+class Result(Record):
+    """A :class:`Record` with ``status``, ``success`` and ``message`` and a ``summary()``."""
+
+    __slots__ = ()
+
+    def summary(self) -> str:
+        """A readable multi-line report (:mod:`chinchilla_laws.report`)."""
+        from .report import summary
+
+        return summary(self)
+
+
+class BatchStatus(enum.Enum):
+    """Outcome of a batch of refits (bootstrap resamples, backtest splits).
+
+    The value is the message.
+    """
+
+    SUCCESS = "every refit succeeded"
+    SOME_FAILED = "some refits failed; they are left out of intervals and summaries"
+    TOO_FEW = "fewer than two refits succeeded: no intervals or spread"
+
+    @classmethod
+    def of(cls, n_total: int, n_failed: int) -> BatchStatus:
+        """The status of ``n_total`` refits of which ``n_failed`` failed."""
+        if n_failed == 0:
+            return cls.SUCCESS
+        return cls.TOO_FEW if n_total - n_failed < 2 else cls.SOME_FAILED
