@@ -307,7 +307,7 @@ def test_bootstrap_parity_with_numba(jax_modules: Any) -> None:
     )
     bn = cl.bootstrap_parametric(n, d, loss, backend="numba", **kw)
     np.testing.assert_array_equal(bj.weights, bn.weights)  # same resamples
-    ok = (bj.status == K.CONVERGED) & (bn.status == K.CONVERGED)
+    ok = (bj.resample_status == K.CONVERGED) & (bn.resample_status == K.CONVERGED)
     assert ok.sum() >= 20
     np.testing.assert_allclose(bj.objectives[ok], bn.objectives[ok], rtol=PARITY_RTOL)
     assert calls[-1] == (24, 24) and len(calls) > 1
