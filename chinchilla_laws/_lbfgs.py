@@ -3,7 +3,8 @@
 The functions below are *templates*: plain Python that calls a global
 ``_objective`` it does not define. :func:`rounds_for` clones them (same code
 object, new globals in which ``_objective`` is the family's kernel), gives each
-clone its own qualified name -- ``lbfgs_round__<family>`` and so on -- and jits
+clone its own qualified name -- ``lbfgs_round__<family>_<digest>`` and so on,
+where the digest covers the kernel's source (:func:`source_digest`) -- and jits
 it with ``cache=True``. Numba names its on-disk cache files after the source
 file and the qualified name, so every family owns its own cache entries: two
 families never collide, and a second family costs one compilation, once per
@@ -31,9 +32,10 @@ non-finite values propagate and are turned into a status by the caller.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -392,22 +394,70 @@ def _clone(fn: Any, globs: dict[str, Any], qualname: str) -> Any:
     return new
 
 
+def _code_names(code: types.CodeType) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_names(const)
+
+
+def _source_files(fn: Any, files: set[str], seen: set[int]) -> None:
+    """Source files of ``fn`` (a jitted or plain function) and of the functions it calls."""
+    py = getattr(fn, "py_func", fn)
+    if not isinstance(py, types.FunctionType) or id(py) in seen:
+        return
+    seen.add(id(py))
+    files.add(py.__code__.co_filename)
+    names = set(_code_names(py.__code__))
+    refs = [py.__globals__[n] for n in names if n in py.__globals__]
+    refs += [cell.cell_contents for cell in py.__closure__ or ()]
+    for obj in refs:
+        if isinstance(obj, types.ModuleType):  # e.g. ``K.exp_into``
+            refs += [getattr(obj, n) for n in names if hasattr(obj, n)]
+        elif hasattr(obj, "py_func") or isinstance(obj, types.FunctionType):
+            _source_files(obj, files, seen)
+
+
+@functools.cache
+def source_digest(kernel: Any) -> str:
+    """A short digest of the source files of ``kernel`` and of every function it calls.
+
+    Numba checks a cached function against its own source file only; the rounds
+    compiled around a kernel carry this digest in their cache names, so that
+    editing the kernel (or a helper it calls) compiles them afresh instead of
+    loading rounds that inline the old kernel.
+    """
+    files: set[str] = set()
+    _source_files(kernel, files, set())
+    h = hashlib.sha1()
+    for path in sorted(files):
+        h.update(path.encode())
+        try:
+            with open(path, "rb") as fh:
+                h.update(fh.read())
+        except OSError:  # a function defined interactively: its name is all we have
+            pass
+    return h.hexdigest()[:10]
+
+
 @functools.cache
 def rounds_for(key: str, kernel: Any) -> Rounds:
-    """Jit the templates around ``kernel`` under the cache names ``<name>__<key>``.
+    """Jit the templates around ``kernel`` under the cache names ``<name>__<key>_<digest>``.
 
     ``key`` must be unique per kernel (the family registry guarantees it) and
-    safe in a file name. Compilation is lazy: nothing compiles until the first
-    call with given argument types; a fit compiles the family's kernel and one
-    round function (the helpers are compiled into it).
+    safe in a file name; ``digest`` is :func:`source_digest` of the kernel.
+    Compilation is lazy: nothing compiles until the first call with given
+    argument types; a fit compiles the family's kernel and one round function
+    (the helpers are compiled into it).
     """
     jit = jit_decorator()
+    tag = f"{key}_{source_digest(kernel)}"
     globs = dict(globals())
     globs["_objective"] = kernel
     for fn in _HELPERS:
-        globs[fn.__name__] = jit(_clone(fn, globs, f"{fn.__name__}__{key}"))
+        globs[fn.__name__] = jit(_clone(fn, globs, f"{fn.__name__}__{tag}"))
     return Rounds(
         evaluate=globs["_eval"],
         advance=globs["lbfgs_advance"],
-        round=jit(_clone(lbfgs_round, globs, f"lbfgs_round__{key}")),
+        round=jit(_clone(lbfgs_round, globs, f"lbfgs_round__{tag}")),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -283,7 +284,8 @@ def test_each_family_gets_its_own_compiled_rounds() -> None:
     names = {r.py_func.__qualname__ for r in (*a, *b)}
     # 3 entry points per family, each under its own cache name
     assert len(names) == 6
-    assert a.round.py_func.__qualname__ == "lbfgs_round__chinchilla"
+    digest = _lbfgs.source_digest(K.objective_grad)
+    assert a.round.py_func.__qualname__ == f"lbfgs_round__chinchilla_{digest}"
     # the clone's globals bind the family's kernel
     assert a.evaluate.py_func.__globals__["_objective"] is K.objective_grad
     assert b.evaluate.py_func.__globals__["_objective"] is K.kaplan_objective_grad
@@ -338,9 +340,57 @@ def test_on_disk_cache_serves_a_fresh_process_and_families_do_not_collide(tmp_pa
         assert warm[fam + "_objective"] == cold[fam + "_objective"]
     files = {p.name.split("-")[0] for p in tmp_path.rglob("*.nbi")}
     # one index file per family and function
-    for fam in ("chinchilla", "kaplan"):
-        assert f"_lbfgs.lbfgs_round__{fam}" in files
-        assert f"_lbfgs.lbfgs_advance__{fam}" in files
+    for fam, kern in (("chinchilla", K.objective_grad), ("kaplan", K.kaplan_objective_grad)):
+        tag = f"{fam}_{_lbfgs.source_digest(kern)}"
+        assert f"_lbfgs.lbfgs_round__{tag}" in files
+        assert f"_lbfgs.lbfgs_advance__{tag}" in files
+
+
+def test_the_rounds_cache_names_follow_the_kernel_source(tmp_path: Path) -> None:
+    # numba checks a cached function against its own file only: the rounds' names
+    # carry a digest of the kernel's sources (and its callees'), so an edited kernel
+    # is compiled into fresh rounds instead of loading ones that inline the old code
+    helper_v1 = textwrap.dedent(
+        """
+        from chinchilla_laws._jit import kernel
+
+        @kernel()
+        def helper(r):
+            return 0.5 * r * r
+        """
+    )
+    kernel_src = textwrap.dedent(
+        """
+        from chinchilla_laws._jit import kernel
+
+        @kernel()
+        def objective(u, X, aux, target, w, delta, grad):
+            return helper(u[0])
+        """
+    )
+    hp, kp = tmp_path / "helper_mod.py", tmp_path / "kernel_mod.py"
+    kp.write_text(kernel_src)
+
+    def load(path: Path, name: str):  # type: ignore[no-untyped-def]
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(mod)  # type: ignore[union-attr]
+        return mod
+
+    digests = []
+    for k, text in enumerate((helper_v1, helper_v1.replace("0.5 * r * r", "r * r"), None)):
+        if text is not None:
+            hp.write_text(text)
+        kmod = load(kp, f"_digest_kernel{k}")
+        kmod.helper = load(hp, f"_digest_helper{k}").helper  # the kernel's file is unchanged
+        digests.append(_lbfgs.source_digest(kmod.objective))
+    # editing only the called helper changes the digest; reloading unchanged files does not
+    assert digests[0] != digests[1]
+    assert digests[1] == digests[2]
+    assert _lbfgs.source_digest(K.objective_grad) == _lbfgs.source_digest(K.objective_grad)
+    files: set[str] = set()
+    _lbfgs._source_files(K.objective_grad, files, set())
+    assert files == {K.__file__}
 
 
 def test_bootstrap_frontier_takes_the_compute_convention() -> None:
