@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import report as R
 from .cli import (
     DEFAULT_LAW,
     Payload,
@@ -407,7 +408,7 @@ def _cmd_backtest(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str
             **options,
         )
         ctx.note(f"done in {time.perf_counter() - t0:.2f} s")
-        payload["rolling"] = roll.as_dict()
+        payload["rolling"] = R.rolling_payload(roll)
         lines.append(f"Rolling backtest: fit on C = {k:g} N D <= split, predict the rest")
         lines.append(
             _table(
@@ -431,7 +432,7 @@ def _cmd_backtest(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str
                         roll.mean_abs_relative_error,
                         roll.bias,
                         roll.max_abs_relative_error,
-                        roll.success,
+                        roll.split_success,
                         strict=True,
                     )
                 ],
@@ -455,7 +456,7 @@ def _cmd_backtest(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str
         **options,
     )
     ctx.note(f"done in {time.perf_counter() - t0:.2f} s")
-    payload["backtest"] = bt.as_dict()
+    payload["backtest"] = R.backtest_payload(bt)
     where = (
         f"C = {k:g} N D <= {_g(bt.split_compute, 4)}"
         if args.split_compute is not None
@@ -544,7 +545,7 @@ def _cmd_design(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
             **common,
         )
         des = plan.design
-        payload["plan"] = plan.as_dict()
+        payload["plan"] = R.plan_payload(plan)
         lines.append(
             f"Cheapest design with SE of a <= {args.target_se:g}: {plan.n_budgets} budgets x "
             f"{plan.n_sizes} sizes over {_g(args.budget_range[0], 3)}..."
@@ -552,7 +553,7 @@ def _cmd_design(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
         )
     else:
         des = design_isoflop(args.budgets, law, n_sizes=args.n_sizes, **common)
-        payload["design"] = des.as_dict()
+        payload["design"] = R.design_payload(des)
     lines += _design_text(des)
     if args.save_runs:
         runs = des.runs()

@@ -42,6 +42,7 @@ from numpy.typing import ArrayLike
 from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import FloatArray
 from ._validation import _describe, as_choice, as_int, as_positive_array, as_positive_scalar
+from .result import Record
 
 __all__ = [
     "FLOPS_VARIANTS",
@@ -226,7 +227,7 @@ _SHAPE_FIELDS = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TransformerShape:
+class TransformerShape(Record):
     r"""The architecture of a dense decoder-only transformer, as in Hoffmann et al. (2022).
 
     All FLOP and parameter counts are exact Python integers. Every method takes

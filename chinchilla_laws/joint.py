@@ -34,6 +34,7 @@ from ._jit import kernel as jit_decorator
 from ._typing import BoolArray, FloatArray
 from ._validation import _describe
 from .family import Design, LawFamily, get_family, register_family
+from .result import Record
 
 __all__ = ["JointFamily", "JointLaw", "fit_joint", "joint_family"]
 
@@ -76,7 +77,7 @@ def grouped_kernel(base: LawFamily) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class JointLaw:
+class JointLaw(Record):
     """The laws of a joint fit, one per group.
 
     Attributes

@@ -35,6 +35,8 @@ from . import _mpl_kernels as MK
 from ._jit import parallel_region
 from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import as_float_array, as_positive_scalar
+from .family import LawFamily, get_family
+from .result import Record
 from .schedules import as_schedule
 
 __all__ = [
@@ -116,6 +118,30 @@ class MultiPowerLaw:
     def params(self) -> dict[str, float]:
         """The parameters by name, in the paper's order (as every law of the package)."""
         return {n: getattr(self, n) for n in PARAM_NAMES}
+
+    @property
+    def family(self) -> LawFamily:
+        """The engine's ``"multi_power"`` family."""
+        return get_family("multi_power")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict (:func:`chinchilla_laws.serialize.law_to_dict`, family ``multi_power``)."""
+        from .serialize import law_to_dict
+
+        return law_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MultiPowerLaw:
+        """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
+        from .serialize import from_dict
+
+        law: MultiPowerLaw = from_dict(data, cls)
+        return law
+
+    def _repr_markdown_(self) -> str:
+        from .report import law_markdown
+
+        return law_markdown(self)
 
     @property
     def param_vector(self) -> FloatArray:
@@ -280,7 +306,7 @@ def _check_cover(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class LossCurve:
+class LossCurve(Record):
     """One training run: logged losses at some steps, and the rate at every step.
 
     Construction validates and copies the arrays (and makes them read-only).
@@ -496,8 +522,8 @@ def _pack_curves(curves: Sequence[LossCurve]) -> _Packed:
 # ----------------------------------------------------------------------------- scores
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class CurveErrors:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class CurveErrors(Record):
     r"""How well a law predicts some curves: PredE and R² per curve, as in Luo et al.
 
     Attributes

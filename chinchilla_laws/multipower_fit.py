@@ -56,6 +56,7 @@ from .multipower import (
     as_curves,
     curves_from_table,
 )
+from .result import BatchStatus, Result
 from .warnings import ConvergenceWarning
 
 __all__ = [
@@ -290,8 +291,8 @@ CONVERGED, MAX_ITER, LINE_SEARCH_FAILED, NON_FINITE, ABANDONED = 0, 1, 2, 3, 4
 START_STATUS_NAMES = ("converged", "max_iter", "line_search_failed", "non_finite", "abandoned")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class MultiPowerFit:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class MultiPowerFit(Result):
     """Result of :func:`fit_multi_power`.
 
     Attributes
@@ -773,8 +774,8 @@ def fit_multi_power(
 # ----------------------------------------------------------------------------- bootstrap
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class MultiPowerBootstrap:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class MultiPowerBootstrap(Result):
     """Result of :func:`bootstrap_multi_power`.
 
     Attributes
@@ -805,6 +806,23 @@ class MultiPowerBootstrap:
     @property
     def n_failed(self) -> int:
         return int(np.sum(~self.converged.astype(bool)))
+
+    @property
+    def status(self) -> BatchStatus:
+        """:class:`~chinchilla_laws.BatchStatus` from the resamples that failed."""
+        return BatchStatus.of(self.n_resamples, self.n_failed)
+
+    @property
+    def success(self) -> bool:
+        """True when every resample converged."""
+        return self.status is BatchStatus.SUCCESS
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.n_resamples - self.n_failed} of {self.n_resamples} resamples converged; "
+            f"full-data fit: {self.fit.message}"
+        )
 
     def interval(self, name: str) -> tuple[float, float]:
         """Percentile interval ``(low, high)`` of one parameter over converged resamples."""

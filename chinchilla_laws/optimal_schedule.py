@@ -37,6 +37,7 @@ from ._typing import FloatArray, freeze_arrays
 from ._validation import as_float_array, as_int, as_positive_scalar
 from ._warn import warn
 from .multipower import MultiPowerLaw
+from .result import Result
 from .schedules import cosine, linear_warmup, wsd
 from .warnings import ConvergenceWarning
 
@@ -63,8 +64,8 @@ _STATUS = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class OptimizedSchedule:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class OptimizedSchedule(Result):
     """Result of :func:`optimize_schedule`.
 
     Attributes
@@ -121,6 +122,7 @@ class OptimizedSchedule:
         ]
         for name, value in self.baselines.items():
             lines.append(f"  {name:<12} final loss {value:.6f}  (+{value - self.final_loss:.6f})")
+        lines.append(f"  status: {self.status.name} ({self.message})")
         return "\n".join(lines)
 
 

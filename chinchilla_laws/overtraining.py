@@ -40,6 +40,7 @@ from ._validation import (
 )
 from .family import Design, FrontierArrays, LawFamily, register_family
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier, _as_budget
+from .result import Record, Result
 from .warnings import GridBoundaryWarning, IdentifiabilityWarning
 
 if TYPE_CHECKING:
@@ -317,7 +318,7 @@ GADRE_2024 = OverTrainingLaw(
 
 
 @dataclass(frozen=True, slots=True)
-class DownstreamErrorLaw:
+class DownstreamErrorLaw(Record):
     r"""Average top-1 error as a function of loss: ``Err(L) = epsilon - k exp(-gamma L)``.
 
     Parameters
@@ -379,9 +380,6 @@ class DownstreamErrorLaw:
             f"gamma={self.gamma!r}{label})"
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "epsilon": self.epsilon, "k": self.k, "gamma": self.gamma}
-
 
 GADRE_2024_DOWNSTREAM = DownstreamErrorLaw(
     epsilon=0.856992, k=2.20649, gamma=0.714591, name="Gadre et al. 2024 (17-task split)"
@@ -404,8 +402,8 @@ class DownstreamFitStatus(Enum):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DownstreamErrorFit:
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class DownstreamErrorFit(Result):
     """Result of :func:`fit_downstream_error`.
 
     Attributes

@@ -37,11 +37,12 @@ from ._validation import (
 from .isoflop import VERTEX_ESTIMATORS, vertex_estimates
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier
 from .overtraining import OverTrainingLaw
+from .result import BatchStatus, Record, Result
 from .saturating import SaturatingPowerLaw
 from .warnings import ConvergenceWarning, IdentifiabilityWarning
 
 if TYPE_CHECKING:
-    from .parametric import ParametricFit
+    from .parametric import FitStatus, ParametricFit
 
 __all__ = [
     "Backtest",
@@ -209,7 +210,7 @@ def _chinchilla_for_loss(
 
 # ---------------------------------------------------------------------- inference
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class InferenceOptimal:
+class InferenceOptimal(Record):
     r"""The least-total-cost model for a target loss and an inference demand.
 
     Every array has the broadcast shape of ``loss`` and ``inference_tokens`` (at
@@ -266,15 +267,6 @@ class InferenceOptimal:
     def tokens_per_param(self) -> FloatArray:
         """``D / N`` of the inference-optimal model."""
         out: FloatArray = self.n_tokens / self.n_params
-        return out
-
-    def as_dict(self) -> dict[str, Any]:
-        """Every field as plain Python lists and floats (for JSON)."""
-        out: dict[str, Any] = {}
-        for name in self.__slots__:
-            value = getattr(self, name)
-            out[name] = value.tolist() if isinstance(value, np.ndarray) else value
-        out["tokens_per_param"] = self.tokens_per_param.tolist()
         return out
 
     def __repr__(self) -> str:
@@ -670,7 +662,7 @@ def _inference_numeric(
 
 # ---------------------------------------------------------------------- backtests
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class Backtest:
+class Backtest(Result):
     r"""A law fitted on the small runs, checked on the big ones (:func:`backtest`).
 
     Attributes
@@ -736,7 +728,7 @@ class Backtest:
         return int(np.count_nonzero(~self.train))
 
     @property
-    def status(self) -> Any:
+    def status(self) -> FitStatus:
         """The training fit's status."""
         return self.fit.status
 
@@ -748,31 +740,6 @@ class Backtest:
     @property
     def message(self) -> str:
         return self.fit.message
-
-    def as_dict(self) -> dict[str, Any]:
-        """Summary numbers and per-run arrays as plain Python objects (for JSON)."""
-        return {
-            "split_compute": self.split_compute,
-            "n_train": self.n_train,
-            "n_test": self.n_test,
-            "mean_abs_relative_error": self.mean_abs_relative_error,
-            "bias": self.bias,
-            "max_abs_relative_error": self.max_abs_relative_error,
-            "train_mean_abs_relative_error": self.train_mean_abs_relative_error,
-            "a": self.a,
-            "law": self.fit.law.as_dict(),
-            "status": self.fit.status.name,
-            "message": self.fit.message,
-            "runs": {
-                "train": self.train.tolist(),
-                "compute": self.compute.tolist(),
-                "n_params": self.n_params.tolist(),
-                "n_tokens": self.n_tokens.tolist(),
-                "observed": self.observed.tolist(),
-                "predicted": self.predicted.tolist(),
-                "relative_error": self.relative_error.tolist(),
-            },
-        }
 
     def __repr__(self) -> str:
         return (
@@ -1021,7 +988,7 @@ def backtest(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class RollingBacktest:
+class RollingBacktest(Result):
     """Backtests over increasing compute splits (:func:`rolling_backtest`).
 
     Attributes
@@ -1034,8 +1001,8 @@ class RollingBacktest:
         The training fit's exponent ``a`` at each split.
     mean_abs_relative_error, bias, max_abs_relative_error : ndarray
         The test errors at each split (see :class:`Backtest`).
-    success : ndarray of bool
-        Whether each training fit converged.
+    split_success : ndarray of bool
+        Whether each training fit converged (``success``: all of them did).
     backtests : tuple of Backtest
         The full result at each split.
     """
@@ -1047,27 +1014,29 @@ class RollingBacktest:
     mean_abs_relative_error: FloatArray
     bias: FloatArray
     max_abs_relative_error: FloatArray
-    success: BoolArray
+    split_success: BoolArray
     backtests: tuple[Backtest, ...] = field(repr=False)
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
 
+    @property
+    def status(self) -> BatchStatus:
+        """:class:`BatchStatus` of the training fits (per split: ``split_success``)."""
+        return BatchStatus.of(len(self.backtests), int(np.count_nonzero(~self.split_success)))
+
+    @property
+    def success(self) -> bool:
+        """Whether every training fit converged."""
+        return self.status is BatchStatus.SUCCESS
+
+    @property
+    def message(self) -> str:
+        n_ok = int(np.count_nonzero(self.split_success))
+        return f"{n_ok} of {len(self.backtests)} training fits converged"
+
     def __len__(self) -> int:
         return len(self.backtests)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The per-split summary as plain lists (for JSON)."""
-        return {
-            "split_compute": self.split_compute.tolist(),
-            "n_train": self.n_train.tolist(),
-            "n_test": self.n_test.tolist(),
-            "a": self.a.tolist(),
-            "mean_abs_relative_error": self.mean_abs_relative_error.tolist(),
-            "bias": self.bias.tolist(),
-            "max_abs_relative_error": self.max_abs_relative_error.tolist(),
-            "success": self.success.tolist(),
-        }
 
     def __repr__(self) -> str:
         rows = ", ".join(
@@ -1076,7 +1045,7 @@ class RollingBacktest:
                 self.split_compute, self.a, self.mean_abs_relative_error, strict=True
             )
         )
-        return f"RollingBacktest([{rows}])"
+        return f"RollingBacktest(status={self.status.name}, [{rows}])"
 
 
 def _default_splits(compute: FloatArray, count: int, min_train: int, min_test: int) -> FloatArray:
@@ -1179,7 +1148,7 @@ def rolling_backtest(
         mean_abs_relative_error=np.array([r.mean_abs_relative_error for r in results]),
         bias=np.array([r.bias for r in results]),
         max_abs_relative_error=np.array([r.max_abs_relative_error for r in results]),
-        success=np.array([r.success for r in results], dtype=np.bool_),
+        split_success=np.array([r.success for r in results], dtype=np.bool_),
         backtests=tuple(results),
     )
 
@@ -1189,8 +1158,8 @@ ESTIMATORS = VERTEX_ESTIMATORS
 """Vertex estimators the designer can simulate: those of :func:`~chinchilla_laws.isoflop_minima`."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class EstimatorForecast:
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+class EstimatorForecast(Record):
     """What one vertex estimator is expected to give on a design (see :func:`design_isoflop`).
 
     Attributes
@@ -1236,23 +1205,9 @@ class EstimatorForecast:
     def __post_init__(self) -> None:
         freeze_arrays(self)
 
-    def as_dict(self) -> dict[str, Any]:
-        """Every field but the per-sweep exponents, as plain Python objects."""
-        return {
-            "estimator": self.estimator,
-            "vertex_ratio": self.vertex_ratio.tolist(),
-            "vertex_bias_sim": self.vertex_bias_sim.tolist(),
-            "vertex_se_sim": self.vertex_se_sim.tolist(),
-            "a_bias": self.a_bias,
-            "a_se": self.a_se,
-            "a_mean_bias": self.a_mean_bias,
-            "flagged_fraction": self.flagged_fraction,
-            "n_failed": self.n_failed,
-        }
-
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class IsoFLOPDesign:
+class IsoFLOPDesign(Record):
     r"""An IsoFLOP sweep to train, with what to expect from it (:func:`design_isoflop`).
 
     Attributes
@@ -1319,22 +1274,6 @@ class IsoFLOPDesign:
             "n_params": self.n_params.ravel().copy(),
             "n_tokens": self.n_tokens.ravel().copy(),
             "compute": np.repeat(self.compute, self.n_sizes),
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        """The design and its forecasts as plain Python objects (for JSON)."""
-        return {
-            "prior_law": self.prior_law.as_dict(),
-            "compute": self.compute.tolist(),
-            "n_params": self.n_params.tolist(),
-            "n_tokens": self.n_tokens.tolist(),
-            "total_compute": self.total_compute,
-            "span": self.span,
-            "noise_sd": self.noise_sd,
-            "n_sims": self.n_sims,
-            "a_se_linear": self.a_se_linear,
-            "forecasts": {k: v.as_dict() for k, v in self.forecasts.items()},
-            "flops_per_param_token": self.flops_per_param_token,
         }
 
     def __repr__(self) -> str:
@@ -1594,7 +1533,7 @@ def design_isoflop(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class IsoFLOPPlan:
+class IsoFLOPPlan(Record):
     """The cheapest IsoFLOP design that reaches a target standard error of ``a``.
 
     Attributes
@@ -1633,16 +1572,6 @@ class IsoFLOPPlan:
     @property
     def total_compute(self) -> float:
         return self.design.total_compute
-
-    def as_dict(self) -> dict[str, Any]:
-        """The plan as plain Python objects (for JSON)."""
-        return {
-            "target_se": self.target_se,
-            "n_budgets": self.n_budgets,
-            "n_sizes": self.n_sizes,
-            "total_compute": self.total_compute,
-            "design": self.design.as_dict(),
-        }
 
     def __repr__(self) -> str:
         return (
@@ -1865,7 +1794,7 @@ class MultiplierStatus(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class ComputeMultiplier:
+class ComputeMultiplier(Result):
     r"""Two training recipes compared as a compute multiplier (:func:`compute_multiplier`).
 
     Attributes
@@ -1918,24 +1847,6 @@ class ComputeMultiplier:
     @property
     def message(self) -> str:
         return self.status.value
-
-    def as_dict(self) -> dict[str, Any]:
-        """The result as plain Python objects (for JSON)."""
-        return {
-            "multiplier": self.multiplier,
-            "interval": list(self.interval),
-            "level": self.level,
-            "log_multiplier_se": self.log_multiplier_se,
-            "E": None if self.law is None else self.law.E,
-            "alpha": None if self.law is None else self.law.alpha,
-            "A_baseline": None if self.law is None else self.law.A,
-            "A_new": None if self.new_law is None else self.new_law.A,
-            "residual_sd": self.residual_sd,
-            "n_baseline": self.n_baseline,
-            "n_new": self.n_new,
-            "status": self.status.name,
-            "message": self.message,
-        }
 
     def __repr__(self) -> str:
         lo, hi = self.interval

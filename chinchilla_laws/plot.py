@@ -1211,7 +1211,7 @@ def plot_backtest(
     ref = None if reference_a is None else as_positive_scalar(reference_a, "reference_a")
     fig, (ax_a, ax_e) = _two_axes(axes)
     c = rolling.split_compute
-    ok = rolling.success
+    ok = rolling.split_success
     ax_a.plot(c, rolling.a, color="C0", lw=1.2, gid="exponent")
     ax_a.scatter(c[ok], rolling.a[ok], color="C0", s=25, zorder=3, gid="converged")
     if (~ok).any():

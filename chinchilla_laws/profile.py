@@ -30,6 +30,7 @@ from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import _describe, as_bool, as_float_array, as_positive_scalar
 from .family import LawFamily, get_family
 from .parametric import FitStatus, ParametricFit, fit_parametric
+from .result import Result
 from .warnings import IdentifiabilityWarning
 
 __all__ = ["Profile", "ProfileStatus", "profile_objective"]
@@ -46,7 +47,7 @@ class ProfileStatus(Enum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class Profile:
+class Profile(Result):
     """Result of :func:`profile_objective`.
 
     Attributes

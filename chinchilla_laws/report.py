@@ -590,3 +590,118 @@ def markdown(obj: Any) -> str:
     """Notebook display: the summary of a result, or the fields of a record, as a code block."""
     text = obj.summary() if hasattr(obj, "summary") else generic_summary(obj)
     return code_markdown(text)
+
+
+# ---------------------------------------------------------------- planning payloads (CLI JSON)
+def inference_payload(res: Any) -> dict[str, Any]:
+    """An :class:`~chinchilla_laws.InferenceOptimal` as plain lists and floats."""
+    import dataclasses
+
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(res):
+        value = getattr(res, f.name)
+        out[f.name] = value.tolist() if isinstance(value, np.ndarray) else value
+    out["tokens_per_param"] = res.tokens_per_param.tolist()
+    return out
+
+
+def backtest_payload(bt: Any) -> dict[str, Any]:
+    """Summary numbers and per-run arrays of a :class:`~chinchilla_laws.Backtest`."""
+    return {
+        "split_compute": bt.split_compute,
+        "n_train": bt.n_train,
+        "n_test": bt.n_test,
+        "mean_abs_relative_error": bt.mean_abs_relative_error,
+        "bias": bt.bias,
+        "max_abs_relative_error": bt.max_abs_relative_error,
+        "train_mean_abs_relative_error": bt.train_mean_abs_relative_error,
+        "a": bt.a,
+        "law": bt.fit.law.as_dict(),
+        "status": bt.fit.status.name,
+        "message": bt.fit.message,
+        "runs": {
+            "train": bt.train.tolist(),
+            "compute": bt.compute.tolist(),
+            "n_params": bt.n_params.tolist(),
+            "n_tokens": bt.n_tokens.tolist(),
+            "observed": bt.observed.tolist(),
+            "predicted": bt.predicted.tolist(),
+            "relative_error": bt.relative_error.tolist(),
+        },
+    }
+
+
+def rolling_payload(roll: Any) -> dict[str, Any]:
+    """The per-split summary of a :class:`~chinchilla_laws.RollingBacktest` as lists."""
+    return {
+        "split_compute": roll.split_compute.tolist(),
+        "n_train": roll.n_train.tolist(),
+        "n_test": roll.n_test.tolist(),
+        "a": roll.a.tolist(),
+        "mean_abs_relative_error": roll.mean_abs_relative_error.tolist(),
+        "bias": roll.bias.tolist(),
+        "max_abs_relative_error": roll.max_abs_relative_error.tolist(),
+        "success": roll.split_success.tolist(),
+    }
+
+
+def forecast_payload(fc: Any) -> dict[str, Any]:
+    """An :class:`~chinchilla_laws.EstimatorForecast` but its per-sweep exponents."""
+    return {
+        "estimator": fc.estimator,
+        "vertex_ratio": fc.vertex_ratio.tolist(),
+        "vertex_bias_sim": fc.vertex_bias_sim.tolist(),
+        "vertex_se_sim": fc.vertex_se_sim.tolist(),
+        "a_bias": fc.a_bias,
+        "a_se": fc.a_se,
+        "a_mean_bias": fc.a_mean_bias,
+        "flagged_fraction": fc.flagged_fraction,
+        "n_failed": fc.n_failed,
+    }
+
+
+def design_payload(des: Any) -> dict[str, Any]:
+    """An :class:`~chinchilla_laws.IsoFLOPDesign` and its forecasts as plain objects."""
+    return {
+        "prior_law": des.prior_law.as_dict(),
+        "compute": des.compute.tolist(),
+        "n_params": des.n_params.tolist(),
+        "n_tokens": des.n_tokens.tolist(),
+        "total_compute": des.total_compute,
+        "span": des.span,
+        "noise_sd": des.noise_sd,
+        "n_sims": des.n_sims,
+        "a_se_linear": des.a_se_linear,
+        "forecasts": {k: forecast_payload(v) for k, v in des.forecasts.items()},
+        "flops_per_param_token": des.flops_per_param_token,
+    }
+
+
+def plan_payload(plan: Any) -> dict[str, Any]:
+    """An :class:`~chinchilla_laws.IsoFLOPPlan` as plain objects."""
+    return {
+        "target_se": plan.target_se,
+        "n_budgets": plan.n_budgets,
+        "n_sizes": plan.n_sizes,
+        "total_compute": plan.total_compute,
+        "design": design_payload(plan.design),
+    }
+
+
+def multiplier_payload(res: Any) -> dict[str, Any]:
+    """A :class:`~chinchilla_laws.ComputeMultiplier` as plain objects."""
+    return {
+        "multiplier": res.multiplier,
+        "interval": list(res.interval),
+        "level": res.level,
+        "log_multiplier_se": res.log_multiplier_se,
+        "E": None if res.law is None else res.law.E,
+        "alpha": None if res.law is None else res.law.alpha,
+        "A_baseline": None if res.law is None else res.law.A,
+        "A_new": None if res.new_law is None else res.new_law.A,
+        "residual_sd": res.residual_sd,
+        "n_baseline": res.n_baseline,
+        "n_new": res.n_new,
+        "status": res.status.name,
+        "message": res.message,
+    }

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import chinchilla_laws as cl
 from chinchilla_laws import (
     BESIROGLU_2024,
     GADRE_2024,
@@ -22,6 +23,7 @@ from chinchilla_laws import (
     isoflop_minima,
     random_starts,
 )
+from chinchilla_laws import report as R
 from chinchilla_laws.planning import (
     Backtest,
     ComputeMultiplier,
@@ -239,7 +241,7 @@ def test_vectorised_equals_one_by_one_and_broadcasts() -> None:
 
 def test_inference_result_as_dict_and_repr() -> None:
     r = SARDANA.inference_optimal(2.05, [1e12, 2e12])
-    d = r.as_dict()
+    d = R.inference_payload(r)
     assert d["n_params"] == r.n_params.tolist()
     assert d["flops_per_inference_token"] == 2.0
     assert len(d["tokens_per_param"]) == 2
@@ -357,7 +359,7 @@ def test_backtest_errors_are_the_test_runs_errors() -> None:
     assert bt.train_mean_abs_relative_error == pytest.approx(np.mean(np.abs(rel[~test])), rel=1e-15)
     assert bt.status is bt.fit.status
     assert bt.message == bt.fit.message
-    payload = bt.as_dict()
+    payload = R.backtest_payload(bt)
     assert payload["n_test"] == int(test.sum())
     assert payload["runs"]["train"] == bt.train.tolist()
     assert "Backtest(n_train=" in repr(bt)
@@ -431,8 +433,11 @@ def test_rolling_backtest_splits_and_consistency() -> None:
     assert roll.mean_abs_relative_error[1] == one.mean_abs_relative_error
     assert roll.a[1] == one.a
     assert roll.backtests[1].n_train == roll.n_train[1]
-    assert roll.as_dict()["a"] == roll.a.tolist()
-    assert "RollingBacktest([(C<=" in repr(roll)
+    assert R.rolling_payload(roll)["a"] == roll.a.tolist()
+    assert R.rolling_payload(roll)["success"] == roll.split_success.tolist()
+    assert roll.success == bool(roll.split_success.all())
+    assert roll.status is (cl.BatchStatus.SUCCESS if roll.success else cl.BatchStatus.SOME_FAILED)
+    assert "RollingBacktest(status=" in repr(roll)
 
 
 def test_rolling_backtest_explicit_thresholds_are_sorted_and_deduplicated() -> None:
@@ -524,7 +529,7 @@ def test_design_places_sizes_around_the_prior_optimum() -> None:
     assert runs["n_params"].shape == (15,)
     np.testing.assert_array_equal(runs["compute"], np.repeat(des.compute, 5))
     assert (des.n_budgets, des.n_sizes) == (3, 5)
-    assert des.as_dict()["forecasts"]["parabola"]["estimator"] == "parabola"
+    assert R.design_payload(des)["forecasts"]["parabola"]["estimator"] == "parabola"
     assert "IsoFLOPDesign(3 budgets" in repr(des)
 
 
@@ -671,7 +676,7 @@ def test_design_for_se_finds_the_cheapest_design_meeting_the_target() -> None:
     assert plan.candidate_n_budgets.size == 7 * 11  # 2..8 budgets, 5 (the window)..15 sizes
     assert plan.candidate_n_sizes.min() == 5
     np.testing.assert_allclose(plan.design.compute[[0, -1]], [1e18, 1e21], rtol=1e-12)
-    assert plan.as_dict()["n_sizes"] == plan.n_sizes
+    assert R.plan_payload(plan)["n_sizes"] == plan.n_sizes
     assert "IsoFLOPPlan(target_se=0.02" in repr(plan)
     tighter = design_isoflop_for_se(0.01, HOFFMANN_2022_TEX, rng=0)
     assert tighter.total_compute > plan.total_compute
@@ -791,7 +796,7 @@ def test_compute_multiplier_recovers_a_known_multiplier(m: float) -> None:
     c = np.array([1e17, 1e20, 1e23])
     s = compute_equivalent_speedup(res.law, res.law.loss(c), res.new_law.loss(c))
     np.testing.assert_allclose(s, res.multiplier, rtol=1e-10)
-    assert res.as_dict()["multiplier"] == res.multiplier
+    assert R.multiplier_payload(res)["multiplier"] == res.multiplier
     assert "ComputeMultiplier(multiplier=" in repr(res)
 
 
