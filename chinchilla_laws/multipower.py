@@ -558,12 +558,9 @@ class CurveErrors(Record):
 
     def summary(self) -> str:
         """One line per curve, then the means."""
-        width = max(len(n) for n in self.names)
-        lines = [f"{'curve':<{width}}  PredE     R2"]
-        for n, e, r in zip(self.names, self.pred_error, self.r2, strict=True):
-            lines.append(f"{n:<{width}}  {e:.6f}  {r:.6f}")
-        lines.append(f"{'mean':<{width}}  {self.mean_pred_error:.6f}  {self.mean_r2:.6f}")
-        return "\n".join(lines)
+        from .report import curve_errors_summary
+
+        return curve_errors_summary(self)
 
 
 def prediction_errors(law: MultiPowerLaw, curves: LossCurve | Iterable[LossCurve]) -> CurveErrors:

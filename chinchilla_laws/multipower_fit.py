@@ -368,20 +368,9 @@ class MultiPowerFit(Result):
 
     def summary(self) -> str:
         """A readable report of the fit."""
-        lines = [
-            "Multi-power law fit (Luo et al. 2025)",
-            f"  curves: {', '.join(self.curve_names)} ({self.n_points} points)",
-        ]
-        for k, v in self.params.items():
-            tag = " (fixed)" if k in self.fixed else ""
-            lines.append(f"  {k:<6}= {v:.10g}{tag}")
-        lines += [
-            f"  objective {self.objective:.6g} (Huber delta {self.delta:g}, log residuals)",
-            f"  max|grad| {self.grad_norm:.3g} (gtol {self.gtol:.3g}); {self.n_converged} of "
-            f"{self.n_starts} starts converged, {self.n_abandoned} abandoned",
-            f"  status: {self.status.name} -- {self.status.value}",
-        ]
-        return "\n".join(lines)
+        from .report import multi_power_fit_summary
+
+        return multi_power_fit_summary(self)
 
 
 # ----------------------------------------------------------------------------- constraints

@@ -114,16 +114,9 @@ class OptimizedSchedule(Result):
 
     def summary(self) -> str:
         """The final losses of the optimum and the baselines."""
-        lines = [
-            f"optimised schedule: {self.total_steps} steps, warmup {self.warmup} to "
-            f"{self.peak:.3g}, floor {self.floor:.3g} ({self.status.name.lower()}, "
-            f"{self.nit} iterations)",
-            f"  optimised    final loss {self.final_loss:.6f}",
-        ]
-        for name, value in self.baselines.items():
-            lines.append(f"  {name:<12} final loss {value:.6f}  (+{value - self.final_loss:.6f})")
-        lines.append(f"  status: {self.status.name} ({self.message})")
-        return "\n".join(lines)
+        from .report import schedule_summary
+
+        return schedule_summary(self)
 
 
 def baseline_schedules(

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "bootstrap_summary",
     "code_markdown",
+    "curve_errors_summary",
     "envelope_payload",
     "envelope_text",
     "fit_markdown",
@@ -42,6 +43,8 @@ __all__ = [
     "jsonable",
     "law_markdown",
     "markdown",
+    "multi_power_fit_summary",
+    "schedule_summary",
     "short_repr",
     "summary",
     "text_table",
@@ -574,6 +577,48 @@ def powerlaw_bootstrap_summary(boot: Any, level: float = 0.95) -> str:
     """Estimates, standard errors and percentile intervals of a power-law bootstrap."""
     info = bootstrap_payload(boot, level, dict(boot.estimate))
     return f"{boot.method} power laws, {bootstrap_text(info)}\n  {boot.status.name}: {boot.message}"
+
+
+def multi_power_fit_summary(fit: Any) -> str:
+    """The multi-line report of a :class:`~chinchilla_laws.MultiPowerFit`."""
+    lines = [
+        "Multi-power law fit (Luo et al. 2025)",
+        f"  curves: {', '.join(fit.curve_names)} ({fit.n_points} points)",
+    ]
+    for k, v in fit.params.items():
+        tag = " (fixed)" if k in fit.fixed else ""
+        lines.append(f"  {k:<6}= {v:.10g}{tag}")
+    lines += [
+        f"  objective {fit.objective:.6g} (Huber delta {fit.delta:g}, log residuals)",
+        f"  max|grad| {fit.grad_norm:.3g} (gtol {fit.gtol:.3g}); {fit.n_converged} of "
+        f"{fit.n_starts} starts converged, {fit.n_abandoned} abandoned",
+        f"  status: {fit.status.name} -- {fit.status.value}",
+    ]
+    return "\n".join(lines)
+
+
+def schedule_summary(opt: Any) -> str:
+    """The final losses of an :class:`~chinchilla_laws.OptimizedSchedule` and its baselines."""
+    lines = [
+        f"optimised schedule: {opt.total_steps} steps, warmup {opt.warmup} to "
+        f"{opt.peak:.3g}, floor {opt.floor:.3g} ({opt.status.name.lower()}, "
+        f"{opt.nit} iterations)",
+        f"  optimised    final loss {opt.final_loss:.6f}",
+    ]
+    for name, value in opt.baselines.items():
+        lines.append(f"  {name:<12} final loss {value:.6f}  (+{value - opt.final_loss:.6f})")
+    lines.append(f"  status: {opt.status.name} ({opt.message})")
+    return "\n".join(lines)
+
+
+def curve_errors_summary(err: Any) -> str:
+    """One line per curve of a :class:`~chinchilla_laws.CurveErrors`, then the means."""
+    width = max(len(n) for n in err.names)
+    lines = [f"{'curve':<{width}}  PredE     R2"]
+    for n, e, r in zip(err.names, err.pred_error, err.r2, strict=True):
+        lines.append(f"{n:<{width}}  {e:.6f}  {r:.6f}")
+    lines.append(f"{'mean':<{width}}  {err.mean_pred_error:.6f}  {err.mean_r2:.6f}")
+    return "\n".join(lines)
 
 
 _SUMMARIES: dict[str, Any] = {"PowerLawBootstrap": powerlaw_bootstrap_summary}

@@ -305,8 +305,10 @@ def to_dict(obj: Any) -> dict[str, Any]:
     fields = [f.name for f in dataclasses.fields(obj)]
     for f in fields:
         out[f] = _encode(getattr(obj, f), f"{name}.{f}")
-    for key in _DERIVED:
-        if key not in fields and hasattr(obj, key):
+    from .result import Result
+
+    for key in _DERIVED if isinstance(obj, Result) else ():
+        if key not in fields:
             out[key] = _encode(getattr(obj, key), f"{name}.{key}")
     return out
 
@@ -375,7 +377,7 @@ def _decode(value: Any, where: str) -> Any:
             ) from None
     fmt = value.get("format")
     if isinstance(fmt, str) and fmt.startswith(PREFIX):
-        return from_dict(value)
+        return _from_dict(value, None, where)
     return {k: _decode(v, f"{where}[{k!r}]") for k, v in value.items()}
 
 
@@ -389,38 +391,48 @@ def from_dict(data: Mapping[str, Any], cls: type | None = None) -> Any:
 
     ``cls``, when given, is the class the caller expects; a dict of another kind (or,
     for a law, another family) raises ``ValueError``, as do an unknown ``version`` and
-    missing or unknown keys.
+    missing or unknown keys. Errors in nested dicts name their place, e.g.
+    ``data['fit']['law']``.
     """
+    return _from_dict(data, cls, "data")
+
+
+def _from_dict(data: Any, cls: type | None, where: str) -> Any:
     if not isinstance(data, Mapping):
-        raise TypeError(f"`data` must be a mapping; got {_describe(data)}.")
+        raise TypeError(f"`{where}` must be a mapping; got {_describe(data)}.")
     fmt = data.get("format")
     if fmt is None or fmt == LAW_FORMAT:
         if cls is not None and _kind(cls) is not None:
-            raise ValueError(f"`data` does not hold a {_what(cls)}; it holds a law.")
+            raise ValueError(f"`{where}` does not hold a {_what(cls)}; it holds a law.")
         law = law_from_dict(data)
         if cls is not None and not isinstance(law, cls):
             raise ValueError(
-                f"`data` holds a law of the {law.family.name!r} family, not a {cls.__name__}."
+                f"`{where}` holds a law of the {law.family.name!r} family, not a {cls.__name__}."
             )
         return law
     kind = fmt[len(PREFIX) :] if isinstance(fmt, str) and fmt.startswith(PREFIX) else None
     if kind is None or kind not in FORMATS:
-        raise ValueError(f"`data['format']` is {fmt!r}, not a format this library writes.")
+        raise ValueError(f"`{where}['format']` is {fmt!r}, not a format this library writes.")
     target = _class(kind)
     if cls is not None and cls is not target:
-        raise ValueError(f"`data` does not hold a {_what(cls)}; it holds {fmt!r}.")
+        raise ValueError(f"`{where}` does not hold a {_what(cls)}; it holds {fmt!r}.")
     version = data.get("version")
     expected = FORMATS[kind][2]
     if version == 1 and kind in ("fit", "bootstrap"):
-        return _fit_v1(data) if kind == "fit" else _bootstrap_v1(data)
+        try:
+            return _fit_v1(data) if kind == "fit" else _bootstrap_v1(data)
+        except KeyError as exc:
+            raise ValueError(
+                f"`{where}` lacks the key {exc.args[0]!r} of a version-1 {fmt!r} dict."
+            ) from None
     if version == 1 and kind in ("isoflop", "envelope"):
         raise ValueError(
-            f"`data` is a version-1 {fmt!r} report, which holds no runs or arrays and "
+            f"`{where}` is a version-1 {fmt!r} report, which holds no runs or arrays and "
             "cannot be loaded back; store the result again with this version."
         )
     if version != expected:
         raise ValueError(
-            f"`data` has version {version!r}; this library reads version {expected} of {fmt!r}."
+            f"`{where}` has version {version!r}; this library reads version {expected} of {fmt!r}."
         )
     fields = [f for f in dataclasses.fields(target) if f.init]
     names = {f.name for f in fields}
@@ -432,11 +444,11 @@ def from_dict(data: Mapping[str, Any], cls: type | None = None) -> Any:
         and f.default_factory is dataclasses.MISSING
     ]
     if missing:
-        raise ValueError(f"`data` lacks the keys {missing} of a {_what(target)}.")
+        raise ValueError(f"`{where}` lacks the keys {missing} of a {_what(target)}.")
     unknown = sorted(set(data) - names - {"format", "version", *_DERIVED})
     if unknown:
-        raise ValueError(f"`data` has keys {unknown} that a {_what(target)} does not have.")
-    kwargs = {n: _decode(data[n], f"data[{n!r}]") for n in names if n in data}
+        raise ValueError(f"`{where}` has keys {unknown} that a {_what(target)} does not have.")
+    kwargs = {n: _decode(data[n], f"{where}[{n!r}]") for n in names if n in data}
     return target(**kwargs)
 
 

@@ -435,6 +435,24 @@ def test_stored_mappings_refuse_reserved_keys_and_unstorable_values() -> None:
         from_dict({"format": "chinchilla_laws.nothing", "version": 1})
 
 
+def test_errors_in_nested_dicts_name_their_place() -> None:
+    data = _instance("ParametricBootstrap").as_dict()
+    del data["fit"]["objective"]
+    with pytest.raises(ValueError, match=r"`data\['fit'\]` lacks the keys \['objective'\]"):
+        cl.ParametricBootstrap.from_dict(data)
+    data = _instance("IsoFLOPResult").as_dict()
+    data["budgets"]["__tuple__"][1]["version"] = 5
+    with pytest.raises(ValueError, match=r"`data\['budgets'\]\[1\]` has version 5"):
+        cl.IsoFLOPResult.from_dict(data)
+    data = _instance("IsoFLOPResult").as_dict()
+    data["used"]["dtype"] = "<c16"
+    with pytest.raises(ValueError, match=r"`data\['used'\]` holds an array of dtype complex"):
+        cl.IsoFLOPResult.from_dict(data)
+    data["used"] = {"__ndarray__": [True], "dtype": "|b1", "shape": [4]}
+    with pytest.raises(ValueError, match=r"`data\['used'\]` holds 1 values"):
+        cl.IsoFLOPResult.from_dict(data)
+
+
 def test_version_1_dicts() -> None:
     # a version-1 IsoFLOP report (no runs) is refused with a clear message
     with pytest.raises(ValueError, match=r"version-1 'chinchilla_laws\.isoflop' report"):

@@ -182,6 +182,9 @@ def test_version_1_fit_and_bootstrap_dicts_stay_readable() -> None:
         "n_rows": 2, "thetas": [0.0] * 10, "objectives": [1.0, None], "status": [0, 3],
         "weights": [1.0, 1.0, 0.0, 2.0],
     }  # fmt: skip
+    broken = {k: v for k, v in V1_FIT.items() if k != "nfev"}
+    with pytest.raises(ValueError, match="`data` lacks the key 'nfev' of a version-1"):
+        cl.ParametricFit.from_dict(broken)
     boot = from_json(json.dumps(v1_boot))
     assert isinstance(boot, cl.ParametricBootstrap)
     assert boot.resample_status.tolist() == [0, 3] and np.isnan(boot.objectives[1])
