@@ -49,7 +49,7 @@ from .isoflop import (
     isoflop_minima,
     vertex_estimates,
 )
-from .joint import JointLaw, fit_joint
+from .joint import JointBootstrap, JointLaw, bootstrap_joint, fit_joint
 from .kaplan import KAPLAN, KAPLAN_2020, KaplanFamily, KaplanLaw
 from .laws import (
     BESIROGLU_2024,
@@ -195,6 +195,7 @@ __all__ = [
     "IsoFLOPResultStatus",
     "IsoFLOPStatus",
     "IsoFLOPWarning",
+    "JointBootstrap",
     "JointLaw",
     "KaplanFamily",
     "KaplanLaw",
@@ -228,6 +229,7 @@ __all__ = [
     "baseline_schedules",
     "bootstrap_envelope",
     "bootstrap_isoflop",
+    "bootstrap_joint",
     "bootstrap_multi_power",
     "bootstrap_parametric",
     "compute_6nd",

@@ -20,8 +20,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._backends import SolverOptions, get_backend
-from ._problem import WeightSets, nd_data, objective_at, prepare
+from ._backends import Backend, SolverOptions, get_backend
+from ._problem import Problem, WeightSets, nd_data, objective_at, prepare
 from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import (
     as_choice,
@@ -58,7 +58,7 @@ MIN_ISOFLOP_SUCCESS = 0.9
 Progress = Callable[[int, int], None]
 
 
-def _percentile_interval(samples: FloatArray, level: float) -> tuple[float, float]:
+def percentile_interval(samples: FloatArray, level: float) -> tuple[float, float]:
     tail = 50.0 * (1.0 - level)
     lo, hi = np.percentile(samples, [tail, 100.0 - tail])
     return float(lo), float(hi)
@@ -102,6 +102,51 @@ class FrontierBand(Record):
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
+
+
+def frontier_band(
+    family: LawFamily,
+    params: FloatArray,
+    law: Any,
+    compute: ArrayLike,
+    level: float,
+    flops_per_param_token: float,
+) -> FrontierBand:
+    """Percentile bands of the frontier of parameter rows ``params`` around ``law``'s."""
+    c = as_float_array(np.atleast_1d(np.asarray(compute)), "compute", positive=True)
+    lv = _check_level(level)
+    k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
+    with np.errstate(over="ignore", invalid="ignore"):
+        fr = family.frontier(params, c, k)
+    n, d, loss = fr.n_params, fr.n_tokens, fr.loss
+    point = law.optimal(c, flops_per_param_token=k)
+    tail = 50.0 * (1.0 - lv)
+    q = [tail, 100.0 - tail]
+
+    def band(values: FloatArray) -> tuple[FloatArray, FloatArray]:
+        lo, hi = np.percentile(values, q, axis=0)
+        return np.ascontiguousarray(lo), np.ascontiguousarray(hi)
+
+    n_lo, n_hi = band(n)
+    d_lo, d_hi = band(d)
+    l_lo, l_hi = band(loss)
+    r_lo, r_hi = band(d / n)
+    return FrontierBand(
+        compute=c,
+        n_params=np.array(point.n_params),
+        n_params_low=n_lo,
+        n_params_high=n_hi,
+        n_tokens=np.array(point.n_tokens),
+        n_tokens_low=d_lo,
+        n_tokens_high=d_hi,
+        loss=np.array(point.loss),
+        loss_low=l_lo,
+        loss_high=l_hi,
+        tokens_per_param=np.array(point.tokens_per_param),
+        tokens_per_param_low=r_lo,
+        tokens_per_param_high=r_hi,
+        level=lv,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
@@ -211,12 +256,12 @@ class ParametricBootstrap(Result):
     def intervals(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
         """Percentile intervals of each parameter at ``level``."""
         lv = _check_level(level)
-        return {k: _percentile_interval(v, lv) for k, v in self.samples.items()}
+        return {k: percentile_interval(v, lv) for k, v in self.samples.items()}
 
     def interval(self, name: str, level: float = 0.95) -> tuple[float, float]:
         """Percentile interval of one parameter (``E, A, B, alpha, beta, a, b, G``)."""
         key = as_choice(name, "name", self.names)
-        return _percentile_interval(self.samples[key], _check_level(level))
+        return percentile_interval(self.samples[key], _check_level(level))
 
     def frontier(
         self,
@@ -231,39 +276,8 @@ class ParametricBootstrap(Result):
         (6 by default). Every resample goes through the family's one vectorised
         frontier function.
         """
-        c = as_float_array(np.atleast_1d(np.asarray(compute)), "compute", positive=True)
-        lv = _check_level(level)
-        k = as_positive_scalar(flops_per_param_token, "flops_per_param_token")
-        with np.errstate(over="ignore", invalid="ignore"):
-            fr = self.family.frontier(self._params(), c, k)
-        n, d, loss = fr.n_params, fr.n_tokens, fr.loss
-        point = self.fit.law.optimal(c, flops_per_param_token=k)
-        tail = 50.0 * (1.0 - lv)
-        q = [tail, 100.0 - tail]
-
-        def band(values: FloatArray) -> tuple[FloatArray, FloatArray]:
-            lo, hi = np.percentile(values, q, axis=0)
-            return np.ascontiguousarray(lo), np.ascontiguousarray(hi)
-
-        n_lo, n_hi = band(n)
-        d_lo, d_hi = band(d)
-        l_lo, l_hi = band(loss)
-        r_lo, r_hi = band(d / n)
-        return FrontierBand(
-            compute=c,
-            n_params=np.array(point.n_params),
-            n_params_low=n_lo,
-            n_params_high=n_hi,
-            n_tokens=np.array(point.n_tokens),
-            n_tokens_low=d_lo,
-            n_tokens_high=d_hi,
-            loss=np.array(point.loss),
-            loss_low=l_lo,
-            loss_high=l_hi,
-            tokens_per_param=np.array(point.tokens_per_param),
-            tokens_per_param_low=r_lo,
-            tokens_per_param_high=r_hi,
-            level=lv,
+        return frontier_band(
+            self.family, self._params(), self.fit.law, compute, level, flops_per_param_token
         )
 
     def summary(self, level: float = 0.95) -> str:
@@ -402,7 +416,6 @@ def bootstrap_parametric(
     problem = prepare(
         fam, data_cols, delta=delta, reduction=reduction, weights=weights, fixed=fixed, tied=tied
     )
-    cons = problem.constraints
     R = as_int(n_resamples, "n_resamples", minimum=2)
     sch = as_choice(scheme, "scheme", ("resample", "subsample"))
     frac = as_fraction(fraction, "fraction")
@@ -410,7 +423,8 @@ def bootstrap_parametric(
     iters = as_int(max_iter, "max_iter", minimum=1)
     g_rel = as_positive_scalar(gtol, "gtol")
     be = get_backend(backend)
-    chunk = 500 if chunk_size is None else as_int(chunk_size, "chunk_size", minimum=1)
+    if chunk_size is not None:
+        as_int(chunk_size, "chunk_size", minimum=1)
     if progress is not None and not callable(progress):
         raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
     if fit is None:
@@ -426,51 +440,117 @@ def bootstrap_parametric(
             gtol=g_rel,
             backend=be.name,
         )
-    elif fit.n_points != problem.n:
+    else:
+        check_fit(fit, problem, weighted=weights is not None, where="bootstrap_parametric")
+    theta0 = resample_starts(fit, starts, fam.n_params, where="bootstrap_parametric")
+    counts = _resample_weights(problem.n, R, sch, frac, gen, problem.n_free)
+    thetas, objectives, status, n_failed = solve_resamples(
+        problem,
+        fit,
+        theta0,
+        counts,
+        max_iter=iters,
+        gtol=g_rel,
+        backend=be,
+        chunk_size=chunk_size,
+        progress=progress,
+        where="bootstrap_parametric",
+    )
+    return ParametricBootstrap(
+        fit=fit,
+        thetas=thetas,
+        objectives=objectives,
+        resample_status=status,
+        weights=counts,
+        n_resamples=R,
+        n_failed=n_failed,
+        scheme=sch,
+        fraction=frac if sch == "subsample" else 1.0,
+    )
+
+
+def check_fit(fit: ParametricFit, problem: Problem, *, weighted: bool, where: str) -> None:
+    """Refuse a ``fit=`` made on other data, weights, Huber settings or constraints.
+
+    Warns (:class:`ConvergenceWarning`) when the fit is not a verified optimum.
+    """
+    cons = problem.constraints
+    if fit.n_points != problem.n:
         raise ValueError(f"`fit` was made on {fit.n_points} points; the data have {problem.n}.")
-    elif fit.delta != problem.delta or fit.reduction != problem.reduction:
+    if fit.delta != problem.delta or fit.reduction != problem.reduction:
         raise ValueError(
             f"`fit` was made with delta={fit.delta:g}, reduction={fit.reduction!r}; the "
             f"bootstrap uses delta={problem.delta:g}, reduction={problem.reduction!r}."
         )
-    elif dict(fit.fixed) != dict(cons.fixed) or tuple(fit.tied) != cons.tied:
+    if dict(fit.fixed) != dict(cons.fixed) or tuple(fit.tied) != cons.tied:
         raise ValueError(
             f"`fit` was made with fixed={dict(fit.fixed)}, tied={list(fit.tied)}; the "
             f"bootstrap uses fixed={dict(cons.fixed)}, tied={list(cons.tied)}."
         )
-    elif fit.weighted and weights is None:
+    if fit.weighted and not weighted:
+        raise ValueError(f"`fit` is a weighted fit; pass the same `weights` to {where}.")
+    f_here, _ = objective_at(problem, fit.theta, problem.weights)
+    # round-off of the coordinate change is far below this; other data are not
+    scale = problem.delta * (1.0 if problem.reduction == "mean" else problem.weight_scale)
+    if not math.isclose(f_here, fit.objective, rel_tol=1e-6, abs_tol=1e-9 * scale):
         raise ValueError(
-            "`fit` is a weighted fit; pass the same `weights` to bootstrap_parametric."
+            "`fit` was not made on these data (and weights): its objective is "
+            f"{fit.objective:.10g}, but {f_here:.10g} at its parameters on the data given."
         )
-    else:
-        f_here, _ = objective_at(problem, fit.theta, problem.weights)
-        # round-off of the coordinate change is far below this; other data are not
-        scale = problem.delta * (1.0 if problem.reduction == "mean" else problem.weight_scale)
-        if not math.isclose(f_here, fit.objective, rel_tol=1e-6, abs_tol=1e-9 * scale):
-            raise ValueError(
-                "`fit` was not made on these data (and weights): its objective is "
-                f"{fit.objective:.10g}, but {f_here:.10g} at its parameters on the data given."
-            )
+
+
+def resample_starts(
+    fit: ParametricFit, starts: ArrayLike | None, n_theta: int, *, where: str
+) -> FloatArray:
+    """The starts of every resample: the fit's optimum, or the user's ``starts`` rows."""
     if fit.status is not FitStatus.SUCCESS:
         warn(
-            f"bootstrap_parametric: the full-data fit has status {fit.status.name} "
+            f"{where}: the full-data fit has status {fit.status.name} "
             f"({fit.message}); the resamples start from a point that is not a verified "
             "optimum and the intervals may mean little.",
             ConvergenceWarning,
         )
-    P = fam.n_params
     if starts is None:
-        theta0 = fit.theta[None, :]
-    else:
-        theta0 = as_float_array(starts, "starts", ndim=2)
-        if theta0.shape[1] != P or theta0.shape[0] < 1:
-            raise ValueError(
-                f"`starts` must have shape (n_starts, {P}) and at least one row; got shape "
-                f"{theta0.shape}."
-            )
+        return np.asarray(fit.theta[None, :], dtype=np.float64)
+    theta0 = as_float_array(starts, "starts", ndim=2)
+    if theta0.shape[1] != n_theta or theta0.shape[0] < 1:
+        raise ValueError(
+            f"`starts` must have shape (n_starts, {n_theta}) and at least one row; got shape "
+            f"{theta0.shape}."
+        )
+    return theta0
+
+
+def solve_resamples(
+    problem: Problem,
+    fit: ParametricFit,
+    theta0: FloatArray,
+    counts: FloatArray,
+    *,
+    max_iter: int,
+    gtol: float,
+    backend: Backend,
+    chunk_size: int | None,
+    progress: Progress | None,
+    where: str,
+) -> tuple[FloatArray, FloatArray, IntArray, int]:
+    """Refit ``problem`` once per row of ``counts`` (how often each point is drawn).
+
+    Every resample runs from the rows of ``theta0`` and keeps its best end point.
+    Returns ``(thetas, objectives, status, n_failed)``; a resample is failed when its
+    best run did not converge or ended non-physical or degenerate (status
+    ``DEGENERATE``). Warns about failed resamples; raises ``FloatingPointError`` when
+    fewer than two converged.
+    """
+    fam = problem.family
+    be = backend
+    R = counts.shape[0]
+    chunk = 500 if chunk_size is None else as_int(chunk_size, "chunk_size", minimum=1)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
     z0 = problem.to_z(theta0)
     S = z0.shape[0]
-    counts = _resample_weights(problem.n, R, sch, frac, gen, problem.n_free)
+    P = fam.n_params
     point_w = counts * problem.weights[None, :]
     thetas = np.empty((R, P))
     objectives = np.empty(R)
@@ -481,7 +561,7 @@ def bootstrap_parametric(
     if be.name == "jax":
         if chunk_size is not None:
             warn(
-                "bootstrap_parametric: the JAX backend does not use `chunk_size`: it solves "
+                f"{where}: the JAX backend does not use `chunk_size`: it solves "
                 "all resamples as one batch in rounds and reports progress per round.",
                 RuntimeWarning,
             )
@@ -504,8 +584,8 @@ def bootstrap_parametric(
         starts_z = np.ascontiguousarray(np.tile(z0, (nb, 1)))
         widx = np.repeat(np.arange(nb, dtype=np.int64), S)
         # one absolute tolerance per chunk: the smallest total weight of its resamples
-        g_abs = problem.abs_gtol(g_rel, block[int(np.argmin(block.sum(axis=1)))])
-        o = SolverOptions(max_iter=iters, gtol=g_abs, abandon=abandon)
+        g_abs = problem.abs_gtol(gtol, block[int(np.argmin(block.sum(axis=1)))])
+        o = SolverOptions(max_iter=max_iter, gtol=g_abs, abandon=abandon)
         res = be.solve(problem, starts_z, WeightSets(sets=w_obj, index=widx), o, round_progress)
         f = np.where(np.isfinite(res.f), res.f, np.inf).reshape(nb, S)
         st = np.asarray(res.status).reshape(nb, S)
@@ -525,24 +605,14 @@ def bootstrap_parametric(
     n_failed = int(np.count_nonzero(status != StartStatus.CONVERGED))
     if n_failed:
         warn(
-            f"bootstrap_parametric: {n_failed} of {R} resamples did not converge or gave a "
+            f"{where}: {n_failed} of {R} resamples did not converge or gave a "
             "degenerate law; they are "
             "left out of the intervals (see `resample_status`).",
             ConvergenceWarning,
         )
     if R - n_failed < 2:
         raise FloatingPointError("fewer than two resamples converged; no interval can be formed.")
-    return ParametricBootstrap(
-        fit=fit,
-        thetas=thetas,
-        objectives=objectives,
-        resample_status=status,
-        weights=counts,
-        n_resamples=R,
-        n_failed=n_failed,
-        scheme=sch,
-        fraction=frac if sch == "subsample" else 1.0,
-    )
+    return thetas, objectives, status, n_failed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
@@ -608,7 +678,7 @@ class PowerLawBootstrap(Result):
     def intervals(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
         """Percentile intervals of ``a``, ``b``, ``k_n``, ``k_d``."""
         lv = _check_level(level)
-        return {k: _percentile_interval(v, lv) for k, v in self.samples.items()}
+        return {k: percentile_interval(v, lv) for k, v in self.samples.items()}
 
 
 def _finish_powerlaw(

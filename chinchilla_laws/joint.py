@@ -21,6 +21,7 @@ E=1.8000 A0=400.0 A1=250.0
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,13 +31,32 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _lbfgs
+from ._backends import get_backend
 from ._jit import kernel as jit_decorator
 from ._typing import BoolArray, FloatArray
-from ._validation import _describe
+from ._validation import (
+    _describe,
+    as_choice,
+    as_float_array,
+    as_fraction,
+    as_int,
+    as_positive_scalar,
+    as_rng,
+)
+from .bootstrap import FrontierBand, ParametricBootstrap, frontier_band, percentile_interval
 from .family import Design, LawFamily, get_family, register_family
+from .laws import FLOPS_PER_PARAM_TOKEN
+from .parametric import ParametricFit
 from .result import Record
 
-__all__ = ["JointFamily", "JointLaw", "fit_joint", "joint_family"]
+__all__ = [
+    "JointBootstrap",
+    "JointFamily",
+    "JointLaw",
+    "bootstrap_joint",
+    "fit_joint",
+    "joint_family",
+]
 
 
 def _grouped(u, X, aux, target, w, delta, grad):  # type: ignore[no-untyped-def]
@@ -220,12 +240,97 @@ def joint_family(base: LawFamily, n_groups: int) -> JointFamily:
     return register_family(JointFamily(base, n_groups))  # type: ignore[return-value]
 
 
+@dataclass(frozen=True, slots=True)
+class _JointData:
+    """``groups`` validated and stacked for one joint family (rows in group order)."""
+
+    base: LawFamily
+    family: JointFamily
+    data: dict[str, FloatArray]
+    sizes: tuple[int, ...]
+    shared: tuple[str, ...]
+    fixed: dict[str, float]
+    tied: list[tuple[str, ...]]
+    weights: FloatArray | None
+
+
+def _joint_data(
+    family: str | LawFamily,
+    groups: Sequence[Mapping[str, ArrayLike]],
+    shared: Sequence[str],
+    fixed: Mapping[str, float] | None,
+    weights: Sequence[ArrayLike | None] | None,
+) -> _JointData:
+    base = get_family(family)
+    if isinstance(groups, (str, bytes, Mapping)) or not isinstance(groups, Sequence):
+        raise TypeError(f"`groups` must be a sequence of data mappings; got {_describe(groups)}.")
+    G = len(groups)
+    if G < 2:
+        raise ValueError(f"`groups` must hold at least two groups; got {G}.")
+    if isinstance(shared, (str, bytes)) or not isinstance(shared, Sequence):
+        raise TypeError(f"`shared` must be a sequence of parameter names; got {shared!r}.")
+    shared_t = tuple(shared)
+    for p in shared_t:
+        if p not in base.param_names:
+            raise ValueError(
+                f"`shared` names unknown parameter {p!r}; the {base.name!r} family has "
+                f"{list(base.param_names)}."
+            )
+    data: dict[str, list[Any]] = {k: [] for k in (*base.data_names, "group")}
+    sizes = []
+    for g, grp in enumerate(groups):
+        if not isinstance(grp, Mapping):
+            raise TypeError(f"`groups[{g}]` must be a mapping; got {_describe(grp)}.")
+        cols = base.check_data(grp)
+        for k in base.data_names:
+            data[k].append(cols[k])
+        sizes.append(int(cols[base.data_names[0]].size))
+        data["group"].append(np.full(sizes[-1], g))
+    joined = {k: np.concatenate(v) for k, v in data.items()}
+    w: FloatArray | None = None
+    if weights is not None:
+        if isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
+            raise TypeError(
+                "`weights` must be a sequence with one array (or None) per group; got "
+                f"{_describe(weights)}."
+            )
+        if len(weights) != G:
+            raise ValueError(f"`weights` must hold one entry per group ({G}); got {len(weights)}.")
+        parts = []
+        for g, (wg, n_g) in enumerate(zip(weights, sizes, strict=True)):
+            if wg is None:
+                parts.append(np.ones(n_g))
+                continue
+            arr = as_float_array(wg, f"weights[{g}]", nonnegative=True)
+            if arr.size != n_g:
+                raise ValueError(
+                    f"`weights[{g}]` must have one entry per run of group {g} ({n_g}); got "
+                    f"{arr.size}."
+                )
+            parts.append(arr)
+        w = np.concatenate(parts)
+    fam = joint_family(base, G)
+    fx: dict[str, float] = {}
+    if fixed is not None and not isinstance(fixed, Mapping):
+        raise TypeError(
+            f"`fixed` must be a mapping from parameter names to values; got {_describe(fixed)}."
+        )
+    for key, value in (fixed or {}).items():
+        if key in base.param_names:
+            fx.update({f"{key}[{g}]": value for g in range(G)})
+        else:
+            fx[key] = value
+    tied = [tuple(f"{p}[{g}]" for g in range(G)) for p in shared_t if f"{p}[0]" not in fx]
+    return _JointData(base, fam, joined, tuple(sizes), shared_t, fx, tied, w)
+
+
 def fit_joint(
     family: str | LawFamily,
     groups: Sequence[Mapping[str, ArrayLike]],
     *,
     shared: Sequence[str],
     fixed: Mapping[str, float] | None = None,
+    weights: Sequence[ArrayLike | None] | None = None,
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
     starts: ArrayLike | None = None,
@@ -241,7 +346,7 @@ def fit_joint(
     Parameters
     ----------
     family : str or LawFamily
-        The base family (``"chinchilla"``, ``"kaplan"``, ...).
+        The base family (``"chinchilla"``, ``"kaplan"``, ``"saturating"``, ...).
     groups : sequence of mappings
         One data mapping per group, with the family's ``data_names``.
     shared : sequence of str
@@ -250,6 +355,9 @@ def fit_joint(
     fixed : mapping, optional
         Base parameter names (held in every group) or joint names such as
         ``"A[1]"`` (one group) mapped to values.
+    weights : sequence, optional
+        One array of non-negative weights per group (``None`` for unit weights),
+        on the runs' Huber losses as for :func:`chinchilla_laws.fit_law`.
     delta, reduction, starts, max_iter, gtol, abandon, backend, warn, progress
         As for :func:`chinchilla_laws.fit_law`; ``starts`` are rows of the base
         family's ``theta`` (used in every group) or of the joint ``theta`` (the
@@ -261,53 +369,23 @@ def fit_joint(
         ``law`` is a :class:`JointLaw` (``law.laws[g]`` per group), ``params`` has
         joint names ``"E[0]"``, ``"A[1]"``, ...; shared parameters appear in
         ``tied``.
+
+    See Also
+    --------
+    bootstrap_joint : intervals for a joint fit (runs resampled within each group).
     """
     from .parametric import fit_law
 
-    base = get_family(family)
-    if isinstance(groups, (str, bytes, Mapping)) or not isinstance(groups, Sequence):
-        raise TypeError(f"`groups` must be a sequence of data mappings; got {_describe(groups)}.")
-    G = len(groups)
-    if G < 2:
-        raise ValueError(f"`groups` must hold at least two groups; got {G}.")
-    if isinstance(shared, (str, bytes)):
-        raise TypeError(f"`shared` must be a sequence of parameter names; got {shared!r}.")
-    shared_t = tuple(shared)
-    for p in shared_t:
-        if p not in base.param_names:
-            raise ValueError(
-                f"`shared` names unknown parameter {p!r}; the {base.name!r} family has "
-                f"{list(base.param_names)}."
-            )
-    data: dict[str, list[Any]] = {k: [] for k in (*base.data_names, "group")}
-    for g, grp in enumerate(groups):
-        if not isinstance(grp, Mapping):
-            raise TypeError(f"`groups[{g}]` must be a mapping; got {_describe(grp)}.")
-        cols = base.check_data(grp)
-        for k in base.data_names:
-            data[k].append(cols[k])
-        data["group"].append(np.full(cols[base.data_names[0]].size, g))
-    joined = {k: np.concatenate(v) for k, v in data.items()}
-    fam = joint_family(base, G)
-    fx: dict[str, float] = {}
-    for key, value in (fixed or {}).items():
-        if key in base.param_names:
-            fx.update({f"{key}[{g}]": value for g in range(G)})
-        else:
-            fx[key] = value
-    tied = [tuple(f"{p}[{g}]" for g in range(G)) for p in shared_t if f"{p}[0]" not in fx]
-    if starts is not None:
-        arr = np.asarray(starts, dtype=np.float64)
-        if arr.ndim == 2 and arr.shape[1] == base.n_params:
-            starts = np.tile(arr, (1, G))  # base starts: the same start in every group
+    jd = _joint_data(family, groups, shared, fixed, weights)
     fit = fit_law(
-        fam,
-        joined,
+        jd.family,
+        jd.data,
         delta=delta,
         reduction=reduction,
-        starts=starts,
-        fixed=fx,
-        tied=tied,
+        starts=_joint_starts(starts, jd),
+        weights=jd.weights,
+        fixed=jd.fixed,
+        tied=jd.tied,
         max_iter=max_iter,
         gtol=gtol,
         abandon=abandon,
@@ -315,7 +393,297 @@ def fit_joint(
         warn=warn,
         progress=progress,
     )
-    law = JointLaw(laws=fit.law.laws, shared=shared_t)
-    import dataclasses
-
+    law = JointLaw(laws=fit.law.laws, shared=jd.shared)
     return dataclasses.replace(fit, law=law)
+
+
+def _joint_starts(starts: ArrayLike | None, jd: _JointData) -> ArrayLike | None:
+    """Base-family start rows repeated in every group; joint rows as given."""
+    if starts is None:
+        return None
+    arr = np.asarray(starts, dtype=np.float64)
+    if arr.ndim == 2 and arr.shape[1] == jd.base.n_params:
+        return np.tile(arr, (1, jd.family.n_groups))
+    return starts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class JointBootstrap(ParametricBootstrap):
+    """Bootstrap of :func:`fit_joint`: runs resampled within each group.
+
+    Everything of :class:`~chinchilla_laws.ParametricBootstrap` (``samples``,
+    ``intervals``, ``standard_errors``, ``summary``, ...) with the joint
+    parameter names ``"E[0]"``, ``"A[1]"``, ...: a shared parameter has the same
+    value in every group of a resample, so ``"E[0]"`` is its interval.
+
+    Attributes
+    ----------
+    group_sizes : tuple of int
+        Runs per group; every resample keeps these counts (stratified resampling).
+    shared : tuple of str
+        The base parameters shared by the groups.
+    """
+
+    group_sizes: tuple[int, ...]
+    shared: tuple[str, ...]
+
+    @property
+    def base(self) -> LawFamily:
+        """The family fitted in each group."""
+        fam = self.family
+        assert isinstance(fam, JointFamily)
+        return fam.base
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.group_sizes)
+
+    def laws(self) -> list[Any]:
+        """The successful resamples as :class:`JointLaw` objects."""
+        out = []
+        for law in ParametricBootstrap.laws(self):
+            out.append(JointLaw(laws=law.laws, shared=self.shared))
+        return out
+
+    def group_samples(self, group: int) -> dict[str, FloatArray]:
+        """Samples of one group's parameters under the base family's names."""
+        g = self._group(group, "group")
+        return {p: self.samples[f"{p}[{g}]"] for p in self.base.param_names}
+
+    def _group(self, value: Any, name: str) -> int:
+        g = as_int(value, name, minimum=0)
+        if g >= self.n_groups:
+            raise ValueError(f"`{name}` must be a group index below {self.n_groups}; got {g}.")
+        return g
+
+    def frontier(
+        self,
+        compute: ArrayLike,
+        *,
+        group: int = 0,
+        level: float = 0.95,
+        flops_per_param_token: float = FLOPS_PER_PARAM_TOKEN,
+    ) -> FrontierBand:
+        """Bands on one group's compute-optimal ``N``, ``D``, loss and ``D/N``.
+
+        As :meth:`ParametricBootstrap.frontier` for the law of group ``group``
+        (``C = k N D``, ``k = flops_per_param_token``).
+        """
+        g = self._group(group, "group")
+        base = self.base
+        P = base.n_params
+        params = self._params()[:, g * P : (g + 1) * P]
+        return frontier_band(
+            base, params, self.fit.law.laws[g], compute, level, flops_per_param_token
+        )
+
+    def multiplier_samples(self, group: int = 1, *, reference: int = 0) -> FloatArray:
+        r"""Compute multiplier of ``group`` over ``reference`` in each successful resample.
+
+        For the ``"saturating"`` family with ``E`` and ``alpha`` shared, group ``g``
+        follows :math:`E + A_g C^{-\alpha} = E + A_{ref} (m C)^{-\alpha}` with
+        :math:`m = (A_{ref} / A_g)^{1/\alpha}`: the compute multiplier of
+        :func:`chinchilla_laws.compute_multiplier`.
+        """
+        if self.base.name != "saturating" or not {"E", "alpha"} <= set(self.shared):
+            raise ValueError(
+                "a compute multiplier needs a joint fit of the 'saturating' family with "
+                f"`shared` including 'E' and 'alpha'; this is {self.base.name!r} with "
+                f"shared={self.shared}."
+            )
+        g = self._group(group, "group")
+        r = self._group(reference, "reference")
+        s = self.samples
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out: FloatArray = np.exp(
+                (np.log(s[f"A[{r}]"]) - np.log(s[f"A[{g}]"])) / s[f"alpha[{g}]"]
+            )
+        return out
+
+    def multiplier_interval(
+        self, group: int = 1, *, reference: int = 0, level: float = 0.95
+    ) -> tuple[float, float]:
+        """Percentile interval of :meth:`multiplier_samples` at ``level``."""
+        return percentile_interval(
+            self.multiplier_samples(group, reference=reference), as_fraction(level, "level")
+        )
+
+
+def _stratified_weights(
+    sizes: Sequence[int],
+    n_resamples: int,
+    scheme: str,
+    fraction: float,
+    gen: np.random.Generator,
+) -> FloatArray:
+    """How often each run enters each resample, drawn within each group.
+
+    ``"resample"``: ``n_g`` draws with replacement from group ``g``'s ``n_g`` runs;
+    ``"subsample"``: ``round(fraction n_g)`` of them (at least one) without
+    replacement. Rows of the data are in group order.
+    """
+    w = np.zeros((n_resamples, int(sum(sizes))))
+    start = 0
+    for n_g in sizes:
+        stop = start + n_g
+        if scheme == "resample":
+            w[:, start:stop] = gen.multinomial(n_g, np.full(n_g, 1.0 / n_g), size=n_resamples)
+        else:
+            m = min(n_g, max(1, round(fraction * n_g)))
+            for r in range(n_resamples):
+                w[r, start + gen.choice(n_g, size=m, replace=False)] = 1.0
+        start = stop
+    return w
+
+
+def bootstrap_joint(
+    family: str | LawFamily,
+    groups: Sequence[Mapping[str, ArrayLike]],
+    *,
+    shared: Sequence[str] | None = None,
+    n_resamples: int = 1000,
+    scheme: Literal["resample", "subsample"] = "resample",
+    fraction: float = 0.8,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+    fit: ParametricFit | None = None,
+    starts: ArrayLike | None = None,
+    weights: Sequence[ArrayLike | None] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    delta: float = 1e-3,
+    reduction: Literal["sum", "mean"] = "sum",
+    max_iter: int = 1000,
+    gtol: float = 1e-7,
+    backend: str = "numba",
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int | None = None,
+) -> JointBootstrap:
+    r"""Bootstrap a joint fit (:func:`fit_joint`), resampling runs within each group.
+
+    Parameters
+    ----------
+    family, groups, shared, weights, fixed
+        As for :func:`fit_joint`. ``shared`` and ``fixed`` default to those of
+        ``fit`` when it is given (a ``fit`` made with others is refused).
+    n_resamples, scheme, fraction, rng, starts, delta, reduction, max_iter, gtol, backend, \
+progress, chunk_size
+        As for :func:`chinchilla_laws.bootstrap_parametric`; ``starts`` may be rows
+        of the base family's ``theta`` (repeated in every group) or of the joint
+        ``theta``. ``fraction`` applies within each group.
+    fit : ParametricFit, optional
+        The :func:`fit_joint` result on these data to start each resample from
+        (computed if not given).
+
+    Returns
+    -------
+    JointBootstrap
+
+    Notes
+    -----
+    The resampling is *stratified*: each resample draws, in every group, as many
+    runs as that group has (with replacement; or the ``fraction`` subsample without
+    replacement), never moving runs between groups. The groups are a design
+    choice (two recipes trained at chosen budgets), not a random draw, and each
+    group's own parameters (``A[g]``) are fitted only on its runs: a pooled
+    resample could leave a group with too few runs, or none, so its refit would
+    fail or be undetermined, and the intervals would mix that design noise into
+    the parameters'. The same argument makes :func:`bootstrap_isoflop` resample
+    within budgets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import chinchilla_laws as cl
+    >>> c = np.geomspace(1e18, 1e21, 6)
+    >>> base = cl.SaturatingPowerLaw(E=1.8, A=2.0e3, alpha=0.16)
+    >>> rng = np.random.default_rng(0)
+    >>> arms = [base.loss(c), base.loss(2.5 * c)]
+    >>> groups = [{"compute": c, "loss": y * np.exp(0.005 * rng.standard_normal(6))}
+    ...           for y in arms]
+    >>> boot = cl.bootstrap_joint("saturating", groups, shared=("E", "alpha"),
+    ...                           n_resamples=200, rng=1)
+    >>> lo, hi = boot.multiplier_interval(1)
+    >>> bool(lo < 2.5 < hi)
+    True
+    """
+    from ._problem import prepare
+    from .bootstrap import check_fit, resample_starts, solve_resamples
+
+    if fit is not None and not isinstance(fit, ParametricFit):
+        raise TypeError(f"`fit` must be a ParametricFit or None; got {_describe(fit)}.")
+    if fit is not None and not isinstance(fit.law, JointLaw):
+        raise ValueError(f"`fit` must be a fit of `fit_joint`; it fits the {fit.family!r} family.")
+    if shared is None:
+        if fit is None:
+            raise TypeError("`shared` is required when no `fit` is given.")
+        shared = fit.law.shared
+    if fit is not None and tuple(shared) != fit.law.shared:
+        raise ValueError(
+            f"`fit` shares {list(fit.law.shared)}; the bootstrap shares {list(shared)}."
+        )
+    if fixed is None and fit is not None:
+        fixed = dict(fit.fixed)
+    jd = _joint_data(family, groups, shared, fixed, weights)
+    if fit is not None and fit.family != jd.family.name:
+        raise ValueError(
+            f"`fit` is a fit of the {fit.family!r} family; the groups make {jd.family.name!r}."
+        )
+    problem = prepare(
+        jd.family,
+        jd.data,
+        delta=delta,
+        reduction=reduction,
+        weights=jd.weights,
+        fixed=jd.fixed,
+        tied=jd.tied,
+    )
+    R = as_int(n_resamples, "n_resamples", minimum=2)
+    sch = as_choice(scheme, "scheme", ("resample", "subsample"))
+    frac = as_fraction(fraction, "fraction")
+    gen = as_rng(rng)
+    iters = as_int(max_iter, "max_iter", minimum=1)
+    g_rel = as_positive_scalar(gtol, "gtol")
+    be = get_backend(backend)
+    if fit is None:
+        fit = fit_joint(
+            jd.base,
+            groups,
+            shared=jd.shared,
+            fixed=fixed,
+            weights=weights,
+            delta=delta,
+            reduction=reduction,
+            max_iter=iters,
+            gtol=g_rel,
+            backend=be.name,
+        )
+    else:
+        check_fit(fit, problem, weighted=jd.weights is not None, where="bootstrap_joint")
+    theta0 = resample_starts(
+        fit, _joint_starts(starts, jd), jd.family.n_params, where="bootstrap_joint"
+    )
+    counts = _stratified_weights(jd.sizes, R, sch, frac, gen)
+    thetas, objectives, status, n_failed = solve_resamples(
+        problem,
+        fit,
+        theta0,
+        counts,
+        max_iter=iters,
+        gtol=g_rel,
+        backend=be,
+        chunk_size=chunk_size,
+        progress=progress,
+        where="bootstrap_joint",
+    )
+    return JointBootstrap(
+        fit=fit,
+        thetas=thetas,
+        objectives=objectives,
+        resample_status=status,
+        weights=counts,
+        n_resamples=R,
+        n_failed=n_failed,
+        scheme=sch,
+        fraction=frac if sch == "subsample" else 1.0,
+        group_sizes=jd.sizes,
+        shared=jd.shared,
+    )

@@ -19,7 +19,7 @@ import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike
 from ._typing import BoolArray, FloatArray, freeze_arrays
 from ._validation import (
     _describe,
+    as_choice,
     as_float_array,
     as_int,
     as_positive_array,
@@ -42,6 +43,7 @@ from .saturating import SaturatingPowerLaw
 from .warnings import ConvergenceWarning, IdentifiabilityWarning
 
 if TYPE_CHECKING:
+    from .joint import JointBootstrap
     from .parametric import FitStatus, ParametricFit
 
 __all__ = [
@@ -1822,6 +1824,12 @@ class ComputeMultiplier(Result):
     status : MultiplierStatus
     nfev : int
         Function evaluations of the best start.
+    interval_method : {"wald", "bootstrap"}
+        How ``interval`` was formed (the ``interval`` argument).
+    bootstrap : JointBootstrap or None
+        The joint bootstrap behind a ``"bootstrap"`` interval (its
+        :meth:`~chinchilla_laws.JointBootstrap.multiplier_samples` are the
+        resampled multipliers).
     """
 
     multiplier: float
@@ -1836,6 +1844,8 @@ class ComputeMultiplier(Result):
     n_new: int
     status: MultiplierStatus
     nfev: int
+    interval_method: str = "wald"
+    bootstrap: JointBootstrap | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
@@ -1914,6 +1924,11 @@ def _multiplier_start(xc: FloatArray, s: FloatArray, y: FloatArray) -> FloatArra
     )
 
 
+LEAST_SQUARES_DELTA = 1e3
+"""Huber threshold that makes the engine's objective least squares on ``ln L``
+(no log-loss residual of a sensible fit comes near it)."""
+
+
 def _saturating_law(e: float, a: float, alpha: float) -> SaturatingPowerLaw | None:
     if all(math.isfinite(v) and v > 0 for v in (e, a, alpha)):
         return SaturatingPowerLaw(E=e, A=a, alpha=alpha)
@@ -1927,6 +1942,9 @@ def compute_multiplier(
     new_loss: ArrayLike,
     *,
     level: float = 0.95,
+    interval: Literal["wald", "bootstrap"] = "wald",
+    n_resamples: int = 1000,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
 ) -> ComputeMultiplier:
     r"""How much compute a new training recipe is worth: both arms fitted with shared E, alpha.
 
@@ -1943,6 +1961,16 @@ def compute_multiplier(
         The new recipe's runs (at least one).
     level : float, default 0.95
         Confidence level of the interval on ``m``.
+    interval : {"wald", "bootstrap"}, default "wald"
+        ``"wald"``: from the fit's covariance (see Notes). ``"bootstrap"``: the
+        percentile interval of ``m`` over a joint bootstrap of the same least-squares
+        fit (:func:`~chinchilla_laws.bootstrap_joint` of the ``"saturating"`` family
+        with ``E`` and ``alpha`` shared, runs resampled within each arm); it needs at
+        least 3 distinct budgets in each arm. The point estimate is the same.
+    n_resamples : int, default 1000
+        Resamples of the ``"bootstrap"`` interval.
+    rng : int, Generator or SeedSequence, optional
+        Randomness of the ``"bootstrap"`` interval (SPEC 7).
 
     Returns
     -------
@@ -1952,8 +1980,9 @@ def compute_multiplier(
     Raises
     ------
     ValueError
-        Fewer than 3 distinct baseline budgets, no new runs, fewer than 5 runs in all,
-        non-positive or non-finite data.
+        Fewer than 3 distinct baseline budgets (and, for ``interval="bootstrap"``,
+        new budgets), no new runs, fewer than 5 runs in all, non-positive or
+        non-finite data.
 
     Notes
     -----
@@ -1968,6 +1997,13 @@ def compute_multiplier(
     :math:`\exp(\ln m \pm t\,\mathrm{se})` with the standard error from the
     Gauss-Newton covariance :math:`\hat\sigma^2 (J^\top J)^{-1}` and ``t`` the
     Student quantile on ``n - 4`` degrees of freedom.
+
+    The ``"bootstrap"`` interval refits the same objective (least squares on
+    :math:`\ln L`: the engine's Huber loss with a threshold no residual reaches) to
+    runs resampled within each arm, and reports percentiles of
+    :math:`m = (A_{base}/A_{new})^{1/\alpha}`. It does not lean on the
+    linearisation or on normal residuals; with few runs per arm both intervals
+    are approximate (coverage measured in the planning how-to).
 
     Examples
     --------
@@ -1991,6 +2027,12 @@ def compute_multiplier(
     lev = as_positive_scalar(level, "level")
     if lev >= 1:
         raise ValueError(f"`level` must lie in (0, 1); got {lev!r}.")
+    method = as_choice(interval, "interval", ("wald", "bootstrap"))
+    if method == "bootstrap" and np.unique(cn).size < 3:
+        raise ValueError(
+            "`new_compute` must hold at least 3 distinct budgets for interval='bootstrap' "
+            f"(the engine's joint fit checks each arm alone); got {np.unique(cn).size}."
+        )
     if np.unique(cb).size < 3:
         raise ValueError(
             "`baseline_compute` must hold at least 3 distinct budgets (E, A and alpha are "
@@ -2048,16 +2090,33 @@ def compute_multiplier(
     se = float(math.sqrt(cov[3, 3])) if np.isfinite(cov[3, 3]) else math.nan
     z = float(stdtrit(dof, 0.5 + lev / 2))
     with np.errstate(over="ignore", invalid="ignore"):
-        interval = (float(np.exp(delta - z * se)), float(np.exp(delta + z * se)))
+        iv = (float(np.exp(delta - z * se)), float(np.exp(delta + z * se)))
         a_new = float(a_base * np.exp(-alpha * delta))
     if status is not MultiplierStatus.SUCCESS:
         category = (
             IdentifiabilityWarning if status is MultiplierStatus.SINGULAR else ConvergenceWarning
         )
         warnings.warn(f"compute_multiplier: {status.value}.", category, stacklevel=2)
+    boot: JointBootstrap | None = None
+    if method == "bootstrap" and status is MultiplierStatus.SUCCESS:
+        from .joint import bootstrap_joint
+
+        boot = bootstrap_joint(
+            "saturating",
+            [{"compute": cb, "loss": lb}, {"compute": cn, "loss": ln}],
+            shared=("E", "alpha"),
+            delta=LEAST_SQUARES_DELTA,
+            n_resamples=n_resamples,
+            rng=rng,
+        )
+        iv = boot.multiplier_interval(1, level=lev)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = float(np.std(np.log(boot.multiplier_samples(1)), ddof=1))
+    elif method == "bootstrap":
+        iv = (math.nan, math.nan)
     return ComputeMultiplier(
         multiplier=m,
-        interval=interval,
+        interval=iv,
         level=lev,
         log_multiplier_se=se,
         law=_saturating_law(e, a_base, alpha),
@@ -2068,4 +2127,6 @@ def compute_multiplier(
         n_new=int(cn.size),
         status=status,
         nfev=int(best.nfev),
+        interval_method=method,
+        bootstrap=boot,
     )
