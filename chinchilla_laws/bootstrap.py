@@ -446,7 +446,7 @@ def bootstrap_parametric(
     counts = _resample_weights(problem.n, R, sch, frac, gen, problem.n_free)
     thetas, objectives, status, n_failed = solve_resamples(
         problem,
-        fit,
+        fit.theta,
         theta0,
         counts,
         max_iter=iters,
@@ -523,7 +523,7 @@ def resample_starts(
 
 def solve_resamples(
     problem: Problem,
-    fit: ParametricFit,
+    centre: FloatArray,
     theta0: FloatArray,
     counts: FloatArray,
     *,
@@ -533,14 +533,16 @@ def solve_resamples(
     chunk_size: int | None,
     progress: Progress | None,
     where: str,
+    min_converged: int = 2,
 ) -> tuple[FloatArray, FloatArray, IntArray, int]:
     """Refit ``problem`` once per row of ``counts`` (how often each point is drawn).
 
     Every resample runs from the rows of ``theta0`` and keeps its best end point.
     Returns ``(thetas, objectives, status, n_failed)``; a resample is failed when its
     best run did not converge or ended non-physical or degenerate (status
-    ``DEGENERATE``). Warns about failed resamples; raises ``FloatingPointError`` when
-    fewer than two converged.
+    ``DEGENERATE``; ``centre``, the full-data ``theta``, stands in for non-physical
+    rows in the degeneracy check). Warns about failed resamples; raises
+    ``FloatingPointError`` when fewer than ``min_converged`` converged.
     """
     fam = problem.family
     be = backend
@@ -600,7 +602,7 @@ def solve_resamples(
             progress(done, R)
     # a refit that "converged" to a non-physical or degenerate law is no estimate
     bad = ~problem.physical(thetas)
-    bad |= fam.degenerate(np.where(bad[:, None], fit.theta, thetas), problem, problem.weights)
+    bad |= fam.degenerate(np.where(bad[:, None], centre, thetas), problem, problem.weights)
     status[bad & (status == StartStatus.CONVERGED)] = StartStatus.DEGENERATE
     n_failed = int(np.count_nonzero(status != StartStatus.CONVERGED))
     if n_failed:
@@ -610,8 +612,10 @@ def solve_resamples(
             "left out of the intervals (see `resample_status`).",
             ConvergenceWarning,
         )
-    if R - n_failed < 2:
-        raise FloatingPointError("fewer than two resamples converged; no interval can be formed.")
+    if R - n_failed < min_converged:
+        raise FloatingPointError(
+            f"fewer than {min_converged} resamples converged; no interval can be formed."
+        )
     return thetas, objectives, status, n_failed
 
 

@@ -664,7 +664,7 @@ progress, chunk_size
     counts = _stratified_weights(jd.sizes, R, sch, frac, gen)
     thetas, objectives, status, n_failed = solve_resamples(
         problem,
-        fit,
+        fit.theta,
         theta0,
         counts,
         max_iter=iters,

@@ -8,20 +8,20 @@ residuals over every logged point of every curve,
     \sum_{c} \sum_{i} w_{ci}\,\mathrm{Huber}_\delta\bigl(\log \hat L_c(t_i) - \log L_{ci}\bigr),
 
 in the coordinates ``theta = (L0, log A, log alpha, log B, log C, log beta, log gamma)``
-(Luo et al. 2025, §4), by L-BFGS from several starts run in rounds, with abandonment of
-starts that trail the best or duplicate it. Convergence is verified by the gradient at
-exit. Parameters can be held fixed or tied (one shared value).
+(Luo et al. 2025, §4), with the fitting engine: multi-start L-BFGS in rounds with
+abandonment, convergence verified by the gradient at exit, fixed and tied parameters.
 
-:class:`MultiPowerLawFamily` registers the law with the fitting engine as
-``"multi_power"``: ``fit_law("multi_power", {"curves": curves})`` (or a long table
-``{"curve", "step", "loss", "schedules"}``) runs the engine's multi-start L-BFGS rounds
-and fixed/tied parameters on the serial kernel :func:`_mpl_kernels.objective_grad`.
-The JAX objective (:meth:`MultiPowerLawFamily.jax_objective`) is dense over (point,
-change point) and matches the kernel; a whole ``backend="jax"`` fit on a CPU did not
-finish within 300 s on the small synthetic test curves, so use the Numba backend.
-:func:`fit_multi_power` drives the same family description with its own L-BFGS in
-rounds and the kernels parallel over points, and
-:func:`bootstrap_multi_power` adds the block bootstrap within curves.
+:class:`MultiPowerLawFamily` registers the law with the engine as ``"multi_power"``:
+``fit_law("multi_power", {"curves": curves})`` (or a long table
+``{"curve", "step", "loss", "schedules"}``) fits it on the serial kernel
+:func:`_mpl_kernels.objective_grad`, one start per thread.
+:func:`fit_multi_power` is that fit with the law's own defaults (four starts,
+``max_iter=3000``, ``gtol=1e-6``), checks and result type (:class:`MultiPowerFit`);
+:func:`bootstrap_multi_power` adds the block bootstrap within curves, its resamples
+solved as one batch by the engine. The JAX objective
+(:meth:`MultiPowerFamily.jax_objective`) is dense over (point, change point) and
+matches the kernel; a whole ``backend="jax"`` fit on a CPU did not finish within 300 s
+on the small synthetic test curves, so use the Numba backend.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _lbfgs
 from . import _mpl_kernels as MK
+from ._backends import get_backend
+from ._problem import Problem, prepare
 from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import (
     _describe,
@@ -46,6 +49,7 @@ from ._validation import (
     tied_groups,
 )
 from ._warn import warn
+from .bootstrap import solve_resamples
 from .family import Design, LawFamily, register_family
 from .multipower import (
     PARAM_NAMES,
@@ -56,6 +60,7 @@ from .multipower import (
     as_curves,
     curves_from_table,
 )
+from .parametric import FitStatus, ParametricFit, fit_problem
 from .result import BatchStatus, Result
 from .warnings import ConvergenceWarning
 
@@ -71,6 +76,10 @@ __all__ = [
 ]
 
 N_PARAMS = len(PARAM_NAMES)
+MAX_ITER_DEFAULT = 3000
+"""L-BFGS iterations per start of :func:`fit_multi_power` (and of each resample)."""
+GTOL_DEFAULT = 1e-6
+"""Relative gradient tolerance of :func:`fit_multi_power` (and of each resample)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -284,10 +293,20 @@ class MultiPowerStatus(Enum):
         "parameters may be inaccurate"
     )
     NO_START_CONVERGED = "no start converged; the result is the lowest objective seen"
+    DEGENERATE = (
+        "the best start ended with a parameter outside float64 (a term pushed to zero or "
+        "infinity); the curves do not determine the law"
+    )
 
 
-# per-start exit codes
-CONVERGED, MAX_ITER, LINE_SEARCH_FAILED, NON_FINITE, ABANDONED = 0, 1, 2, 3, 4
+# per-start exit codes: the engine's (:class:`chinchilla_laws.StartStatus`)
+CONVERGED, MAX_ITER, LINE_SEARCH_FAILED, NON_FINITE, ABANDONED = (
+    _lbfgs.CONVERGED,
+    _lbfgs.MAX_ITER,
+    _lbfgs.LINE_SEARCH_FAILED,
+    _lbfgs.NON_FINITE,
+    _lbfgs.ABANDONED,
+)
 START_STATUS_NAMES = ("converged", "max_iter", "line_search_failed", "non_finite", "abandoned")
 
 
@@ -376,10 +395,13 @@ class MultiPowerFit(Result):
 # ----------------------------------------------------------------------------- constraints
 
 
-def _constraints(
-    fixed: Any, tied: Any
-) -> tuple[dict[str, float], tuple[tuple[str, ...], ...], FloatArray, FloatArray]:
-    """Validate ``fixed``/``tied``; return the map ``theta = M @ v + c``."""
+def _constraints(fixed: Any, tied: Any) -> tuple[dict[str, float], tuple[tuple[str, ...], ...]]:
+    """Validate ``fixed``/``tied`` with the multi-power law's own messages.
+
+    The engine validates them again (:func:`chinchilla_laws._problem.prepare`); this
+    adds the law's checks (``L0`` may be any finite loss, never tied to a log-space
+    parameter) and names the law in the errors.
+    """
     fx: dict[str, float] = {}
     if fixed is not None:
         if not isinstance(fixed, Mapping):
@@ -410,188 +432,7 @@ def _constraints(
                     "`tied` cannot tie `L0` (a loss, fitted as is) to a positive parameter "
                     "(fitted in log space)."
                 )
-    free_groups: list[tuple[int, ...]] = [tuple(PARAM_NAMES.index(k) for k in g) for g in groups]
-    grouped = {i for g in free_groups for i in g}
-    for i, k in enumerate(PARAM_NAMES):
-        if k not in fx and i not in grouped:
-            free_groups.append((i,))
-    free_groups.sort(key=min)
-    M = np.zeros((N_PARAMS, len(free_groups)))
-    for j, g in enumerate(free_groups):
-        M[list(g), j] = 1.0
-    c = np.zeros(N_PARAMS)
-    for k, val in fx.items():
-        c[PARAM_NAMES.index(k)] = val if k == "L0" else math.log(val)
-    return fx, tuple(groups), M, c
-
-
-# ----------------------------------------------------------------------------- driver
-
-
-@dataclass(slots=True)
-class _Objective:
-    """``f(v)`` and its gradient for the free coordinates ``v`` (``theta = M v + c``)."""
-
-    design: MultiPowerDesign
-    w: FloatArray
-    delta: float
-    M: FloatArray
-    c: FloatArray
-    nfev: int = 0
-
-    def theta(self, v: FloatArray) -> FloatArray:
-        return np.asarray(self.M @ v + self.c, dtype=np.float64)
-
-    def value_grad_theta(self, theta: FloatArray) -> tuple[float, FloatArray]:
-        """Objective and gradient in ``theta`` (the kernels parallel over points; the
-        same values as the engine kernel :func:`_mpl_kernels.objective_grad`)."""
-        with np.errstate(over="ignore"):
-            dp = np.where(FAMILY.log_theta, np.exp(theta), 1.0)
-        p = np.where(FAMILY.log_theta, dp, theta)
-        pred, jac = self.design.packed.jacobian(p)
-        grad = np.empty(N_PARAMS)
-        f = MK.huber_objective_grad(pred, jac, self.design.target, self.w, self.delta, grad)
-        return float(f), grad * dp
-
-    def __call__(self, v: FloatArray) -> tuple[float, FloatArray]:
-        self.nfev += 1
-        f, g = self.value_grad_theta(self.theta(v))
-        if not (math.isfinite(f) and np.all(np.isfinite(g))):
-            return math.inf, np.zeros(v.size)
-        return f, np.asarray(self.M.T @ g, dtype=np.float64)
-
-
-@dataclass(slots=True)
-class _Run:
-    """One start's L-BFGS state, advanced a few iterations per round."""
-
-    v: FloatArray
-    f: float
-    g: FloatArray
-    s_hist: list[FloatArray] = field(default_factory=list)
-    y_hist: list[FloatArray] = field(default_factory=list)
-    nit: int = 0
-    status: int = -1  # -1 running
-    f_round: float = math.inf  # objective at the start of the last round
-
-
-HISTORY = 10
-ARMIJO = 1e-4
-
-
-def _direction(run: _Run) -> FloatArray:
-    """Two-loop recursion: ``-H g`` with the stored curvature pairs."""
-    q = run.g.copy()
-    alphas = []
-    for s_k, y_k in zip(reversed(run.s_hist), reversed(run.y_hist), strict=True):
-        rho = 1.0 / float(y_k @ s_k)
-        a = rho * float(s_k @ q)
-        q -= a * y_k
-        alphas.append((a, rho, s_k, y_k))
-    if run.s_hist:
-        s_k, y_k = run.s_hist[-1], run.y_hist[-1]
-        q *= float(s_k @ y_k) / float(y_k @ y_k)
-    else:
-        q /= max(float(np.max(np.abs(q))), 1e-300) * 10.0  # first step: 0.1 in theta
-    for a, rho, s_k, y_k in reversed(alphas):
-        b = rho * float(y_k @ q)
-        q += (a - b) * s_k
-    return -q
-
-
-def _iterate(obj: _Objective, run: _Run, n_iter: int, max_iter: int, gtol_abs: float) -> None:
-    """Advance ``run`` by up to ``n_iter`` L-BFGS iterations (backtracking Armijo search;
-    a non-finite trial point halves the step)."""
-    for _ in range(n_iter):
-        if float(np.max(np.abs(run.g))) <= gtol_abs:
-            run.status = CONVERGED
-            return
-        if run.nit >= max_iter:
-            run.status = MAX_ITER
-            return
-        d = _direction(run)
-        slope = float(run.g @ d)
-        if not slope < 0:
-            run.s_hist.clear()
-            run.y_hist.clear()
-            d = -run.g / max(float(np.max(np.abs(run.g))), 1e-300) * 0.1
-            slope = float(run.g @ d)
-        t = 1.0
-        for _ in range(60):
-            v_new = run.v + t * d
-            f_new, g_new = obj(v_new)
-            if math.isfinite(f_new) and f_new <= run.f + ARMIJO * t * slope:
-                break
-            t *= 0.5
-        else:
-            run.status = LINE_SEARCH_FAILED
-            return
-        s_k = v_new - run.v
-        y_k = g_new - run.g
-        if float(s_k @ y_k) > 1e-12 * float(y_k @ y_k):
-            run.s_hist.append(s_k)
-            run.y_hist.append(y_k)
-            if len(run.s_hist) > HISTORY:
-                run.s_hist.pop(0)
-                run.y_hist.pop(0)
-        if run.f - f_new <= 1e-15 * abs(run.f) and float(np.max(np.abs(g_new))) > gtol_abs:
-            # no measurable progress: the best this run can do in float64
-            run.v, run.f, run.g = v_new, f_new, g_new
-            run.nit += 1
-            run.status = LINE_SEARCH_FAILED
-            return
-        run.v, run.f, run.g = v_new, f_new, g_new
-        run.nit += 1
-
-
-ROUND_ITERS = 10
-"""L-BFGS iterations per start between abandonment checks."""
-SAME_BASIN = 0.05
-"""Starts closer than this in every ``theta`` coordinate (0.05 in ``L0``, 5% in the
-others) to a start with a lower objective are in its basin."""
-
-
-def _solve(
-    obj: _Objective,
-    V0: FloatArray,
-    max_iter: int,
-    gtol_abs: float,
-    gap: float,
-) -> list[_Run]:
-    """All starts in rounds; between rounds, stop starts that duplicate or trail the best.
-
-    A running start is *abandoned* when its objective exceeds the best seen by more
-    than ``gap`` (relative) and it gained less than 1% of that gap over the round (a
-    worse local minimum or a plateau), or when it has entered the basin of a better
-    start (every coordinate within ``SAME_BASIN`` of it): continuing would repeat that
-    start's work.
-    """
-    runs = []
-    for v0 in V0:
-        f0, g0 = obj(v0)
-        run = _Run(v=v0.copy(), f=f0, g=g0)
-        if not math.isfinite(f0):
-            run.status = NON_FINITE
-        runs.append(run)
-    while True:
-        active = [r for r in runs if r.status == -1]
-        if not active:
-            return runs
-        for r in active:
-            r.f_round = r.f
-            _iterate(obj, r, ROUND_ITERS, max_iter, gtol_abs)
-        finite = [r for r in runs if math.isfinite(r.f)]
-        if not finite:
-            continue
-        best = min(finite, key=lambda r: r.f)
-        for r in runs:
-            if r.status != -1 or r is best:
-                continue
-            behind = r.f - best.f
-            stuck = behind > gap * abs(best.f) and (r.f_round - r.f) < 0.01 * behind
-            same = r.f >= best.f and float(np.max(np.abs(r.v - best.v))) < SAME_BASIN
-            if stuck or same:
-                r.status = ABANDONED
+    return fx, tuple(groups)
 
 
 def fit_multi_power(
@@ -602,8 +443,8 @@ def fit_multi_power(
     fixed: Mapping[str, float] | None = None,
     tied: Sequence[Sequence[str]] | None = None,
     weights: ArrayLike | None = None,
-    max_iter: int = 3000,
-    gtol: float = 1e-6,
+    max_iter: int = MAX_ITER_DEFAULT,
+    gtol: float = GTOL_DEFAULT,
     abandon_gap: float = 0.05,
 ) -> MultiPowerFit:
     r"""Fit the multi-power law to several loss curves at once.
@@ -630,9 +471,9 @@ def fit_multi_power(
         Convergence is verified when ``max|gradient|`` over the free coordinates is at
         most ``gtol * delta * sum(weights)``.
     abandon_gap : float
-        Starts run in rounds of 10 L-BFGS iterations; between rounds a start more than
-        this fraction above the best objective that has stopped improving, or one
-        that has reached a better start's point, is abandoned.
+        Starts run in the engine's rounds (:func:`chinchilla_laws.fit_law`); a start
+        more than this fraction above the best objective that has stopped improving
+        is abandoned.
 
     Returns
     -------
@@ -642,9 +483,12 @@ def fit_multi_power(
 
     Notes
     -----
-    The objective and its gradient come from one Numba pass over the (point, change
-    point) pairs: about 2.8 million for the three 24,000-step training curves of one
-    model size of Luo et al.
+    This is :func:`chinchilla_laws.fit_law` on the ``"multi_power"`` family (one
+    engine for every law) with the defaults above. The objective and its gradient come
+    from one Numba pass over the (point, change point) pairs: about 2.8 million for
+    the three 24,000-step training curves of one model size of Luo et al. Convergence
+    requires ``max|gradient| <= gtol * min(delta, 1) * sum(weights)`` in the free
+    coordinates.
 
     Examples
     --------
@@ -666,17 +510,9 @@ def fit_multi_power(
     iters = as_int(max_iter, "max_iter", minimum=1)
     g_rel = as_positive_scalar(gtol, "gtol")
     gap = as_positive_scalar(abandon_gap, "abandon_gap")
-    fx, groups, M, c = _constraints(fixed, tied)
-    design = FAMILY.design(cs)
-    n = design.target.size
-    if weights is None:
-        w = np.ones(n)
-    else:
-        w = as_float_array(weights, "weights", nonnegative=True)
-        if w.shape != (n,):
-            raise ValueError(f"`weights` must have one entry per logged point ({n}); got {w.size}.")
-        if not np.any(w > 0):
-            raise ValueError("`weights` must contain a positive entry; got only zeros.")
+    fx, groups = _constraints(fixed, tied)
+    n = sum(c.steps.size for c in cs)
+    w = None if weights is None else _check_weights(weights, n)
     if starts is None:
         S0 = FAMILY.default_starts()
     else:
@@ -685,78 +521,109 @@ def fit_multi_power(
             raise ValueError(
                 f"`starts` must have shape (S, 7) in theta coordinates; got {S0.shape}."
             )
-    n_free = M.shape[1]
+    n_free = N_PARAMS - len(fx) - sum(len(g) - 1 for g in groups)
     if n <= n_free:
         raise ValueError(
             f"`curves` must have more logged points than the {n_free} free parameters; got {n}."
         )
-    obj = _Objective(design=design, w=w, delta=d, M=M, c=c)
-    # starts in the free coordinates: least-squares projection of each start row
-    V0 = np.ascontiguousarray(np.linalg.lstsq(M, (S0 - c).T, rcond=None)[0].T, dtype=np.float64)
-    gtol_abs = g_rel * d * float(np.sum(w))
-    S = V0.shape[0]
-    ends = np.empty((S, N_PARAMS))
-    fs = np.full(S, np.nan)
-    gns = np.full(S, np.nan)
-    st = np.empty(S, dtype=np.int64)
-    nits = np.zeros(S, dtype=np.int64)
-    runs = _solve(obj, V0, iters, gtol_abs, gap)
-    for s, run in enumerate(runs):
-        ends[s] = obj.theta(run.v)
-        fs[s] = run.f if math.isfinite(run.f) else np.nan
-        gns[s] = float(np.max(np.abs(run.g))) if run.g.size else 0.0
-        st[s] = run.status
-        nits[s] = run.nit
-    finite = np.isfinite(fs)
-    best = int(np.nanargmin(np.where(finite, fs, np.inf))) if finite.any() else 0
-    if finite.any():
-        # a start that converged to a clearly worse local minimum counts as abandoned
-        worse = finite & (fs > fs[best] + gap * abs(fs[best]))
-        st[worse & (st == CONVERGED)] = ABANDONED
-    theta = ends[best].copy()
-    fbest, gtheta = obj.value_grad_theta(theta)
-    gfree = M.T @ gtheta
-    grad_norm = float(np.max(np.abs(gfree))) if gfree.size else 0.0
-    n_conv = int(np.sum(st == CONVERGED))
-    if not math.isfinite(fbest):
-        status = MultiPowerStatus.NO_START_CONVERGED
-    elif st[best] == CONVERGED:
-        status = MultiPowerStatus.SUCCESS
-    elif n_conv:
-        status = MultiPowerStatus.BEST_NOT_CONVERGED
-    else:
-        status = MultiPowerStatus.NO_START_CONVERGED
+    problem = _problem(cs, d, w, fx, groups)
+    fit = fit_problem(
+        problem,
+        S0,
+        max_iter=iters,
+        gtol=g_rel,
+        abandon=None,
+        backend="numba",
+        warn=False,
+        progress=None,
+        weighted=w is not None,
+        abandon_gap=gap,
+    )
+    result = _from_engine(fit, cs, fx, groups)
+    if not result.success:
+        warn(f"fit_multi_power: {result.status.value}.", ConvergenceWarning)
+    return result
+
+
+def _check_weights(weights: ArrayLike, n: int) -> FloatArray:
+    w = as_float_array(weights, "weights", nonnegative=True)
+    if w.shape != (n,):
+        raise ValueError(f"`weights` must have one entry per logged point ({n}); got {w.size}.")
+    if not np.any(w > 0):
+        raise ValueError("`weights` must contain a positive entry; got only zeros.")
+    return w
+
+
+def _problem(
+    curves: Sequence[LossCurve],
+    delta: float,
+    weights: FloatArray | None,
+    fixed: Mapping[str, float],
+    tied: Sequence[Sequence[str]],
+) -> Problem:
+    """The engine's problem of the ``"multi_power"`` family on ``curves``."""
+    data: dict[str, Any] = {"curves": curves}
+    return prepare(
+        MULTI_POWER_FAMILY,
+        data,
+        delta=delta,
+        reduction="sum",
+        weights=weights,
+        fixed=dict(fixed) or None,
+        tied=list(tied) or None,
+    )
+
+
+_STATUS = {
+    FitStatus.SUCCESS: MultiPowerStatus.SUCCESS,
+    FitStatus.BEST_NOT_CONVERGED: MultiPowerStatus.BEST_NOT_CONVERGED,
+    FitStatus.NO_START_CONVERGED: MultiPowerStatus.NO_START_CONVERGED,
+    FitStatus.DEGENERATE: MultiPowerStatus.DEGENERATE,
+}
+
+
+def _law(theta: FloatArray, fixed: Mapping[str, float]) -> MultiPowerLaw:
     params = FAMILY.params_from_theta(theta)
-    params.update(fx)  # exactly the values given, not exp(log(value))
-    law = FAMILY.make_law(params)
-    if status is not MultiPowerStatus.SUCCESS:
-        warn(f"fit_multi_power: {status.value}.", ConvergenceWarning)
+    params.update(fixed)  # exactly the values given, not exp(log(value))
+    return FAMILY.make_law(params)
+
+
+def _from_engine(
+    fit: ParametricFit,
+    curves: Sequence[LossCurve],
+    fixed: Mapping[str, float],
+    tied: tuple[tuple[str, ...], ...],
+) -> MultiPowerFit:
+    """The engine's fit as a :class:`MultiPowerFit`."""
+    # the family has no exponent check, no design notes and no degeneracy test, so the
+    # engine's status is one of the four mapped
+    status = _STATUS[fit.status]
     return MultiPowerFit(
-        law=law,
-        theta=theta,
-        objective=fbest,
-        grad=np.where(M.sum(axis=1) > 0, gtheta, 0.0),
-        grad_norm=grad_norm,
-        gtol=gtol_abs,
+        law=_law(fit.theta, fixed),
+        theta=np.array(fit.theta),
+        objective=fit.objective,
+        grad=np.where([k in fixed for k in PARAM_NAMES], 0.0, fit.grad),
+        grad_norm=fit.grad_norm,
+        gtol=fit.gtol,
         status=status,
-        best_start=best,
-        n_points=n,
-        n_curves=len(cs),
-        n_starts=S,
-        n_converged=n_conv,
-        n_abandoned=int(np.sum(st == ABANDONED)),
-        nit=int(nits.sum()),
-        nfev=obj.nfev,
-        curve_names=tuple(cv.name for cv in cs),
-        fixed=dict(fx),
-        tied=groups,
-        delta=d,
-        start_thetas=np.ascontiguousarray(S0, dtype=np.float64).copy(),
-        end_thetas=ends,
-        start_objectives=fs,
-        start_grad_norms=gns,
-        start_status=st,
-        start_nit=nits,
+        best_start=fit.best_start,
+        n_points=fit.n_points,
+        n_curves=len(curves),
+        n_starts=fit.n_starts,
+        n_converged=fit.n_converged,
+        n_abandoned=fit.n_abandoned,
+        nit=fit.nit,
+        nfev=fit.nfev,
+        curve_names=tuple(cv.name for cv in curves),
+        fixed=dict(fixed),
+        tied=tied,
+        delta=fit.delta,
+        start_thetas=np.array(fit.start_thetas),
+        end_thetas=np.array(fit.end_thetas),
+        start_objectives=np.array(fit.start_objectives),
+        start_grad_norms=np.array(fit.start_grad_norms),
+        start_status=np.array(fit.start_status),
+        start_nit=np.array(fit.start_nit),
     )
 
 
@@ -864,7 +731,10 @@ def bootstrap_multi_power(
     Three curves are too few to resample whole, and neighbouring points of one curve
     are correlated; so each resample redraws blocks of ``block_length`` consecutive
     logged points *within* every curve (a moving-block bootstrap) and refits with the
-    resulting counts as weights, starting from the original optimum.
+    resulting counts as weights, starting from the original optimum. The resamples
+    are solved as one batch by the engine (as :func:`bootstrap_parametric`); those
+    that do not converge are counted in ``n_failed`` and reported by one
+    :class:`~chinchilla_laws.ConvergenceWarning`.
 
     Parameters
     ----------
@@ -895,35 +765,26 @@ def bootstrap_multi_power(
             f"`fit` must be a fit of these curves; it was fitted on {list(fit.curve_names)}."
         )
     offsets = FAMILY.design(cs).point_offsets
-    params = np.full((reps, N_PARAMS), np.nan)
-    ok = np.zeros(reps, dtype=bool)
-    for r in range(reps):
-        w = block_resample_weights(offsets, blen, gen)
-        res = _fit_quiet(cs, w, fit, delta=fit.delta)
-        if res is not None:
-            params[r] = res.law.param_vector
-            ok[r] = res.success
+    counts = np.stack([block_resample_weights(offsets, blen, gen) for _ in range(reps)])
+    problem = _problem(cs, fit.delta, None, fit.fixed, fit.tied)
+    thetas, _, status, _ = solve_resamples(
+        problem,
+        fit.theta,
+        fit.theta[None, :],
+        counts,
+        max_iter=MAX_ITER_DEFAULT,
+        gtol=GTOL_DEFAULT,
+        backend=get_backend("numba"),
+        chunk_size=None,
+        progress=None,
+        where="bootstrap_multi_power",
+        min_converged=0,
+    )
+    params = np.array([_law(t, fit.fixed).param_vector for t in thetas])
     return MultiPowerBootstrap(
         fit=fit,
         params=params,
-        converged=ok,
+        converged=status == CONVERGED,
         block_length=blen,
         confidence_level=level,
     )
-
-
-def _fit_quiet(
-    curves: Sequence[LossCurve], w: FloatArray, centre: MultiPowerFit, *, delta: float
-) -> MultiPowerFit | None:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return fit_multi_power(
-            curves,
-            delta=delta,
-            starts=centre.theta[None, :],
-            fixed=dict(centre.fixed),
-            tied=centre.tied,
-            weights=w,
-        )

@@ -12,6 +12,7 @@ with ``A, B, E = exp(a), exp(b), exp(e)``, by L-BFGS from a grid of starts.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
@@ -397,7 +398,40 @@ def fit_law(
     problem = prepare(
         fam, data, delta=delta, reduction=reduction, weights=weights, fixed=fixed, tied=tied
     )
-    theta_user = _check_starts(starts, fam)
+    return fit_problem(
+        problem,
+        _check_starts(starts, fam),
+        max_iter=max_iter,
+        gtol=gtol,
+        abandon=abandon,
+        backend=backend,
+        warn=warn,
+        progress=progress,
+        weighted=weights is not None,
+    )
+
+
+def fit_problem(
+    problem: Problem,
+    starts: FloatArray,
+    *,
+    max_iter: int,
+    gtol: float,
+    abandon: bool | None,
+    backend: str,
+    warn: bool,
+    progress: Callable[[int, int], None] | None,
+    weighted: bool,
+    abandon_gap: float | None = None,
+) -> ParametricFit:
+    """The engine's multi-start fit of a prepared problem from ``starts`` (``theta`` rows).
+
+    :func:`fit_law` and the wrappers of the engine (:func:`fit_multi_power`) call this
+    after their own validation; ``abandon_gap`` overrides
+    :attr:`SolverOptions.abandon_gap` (relative gap above the best objective beyond
+    which a stuck start is abandoned).
+    """
+    fam = problem.family
     iters = as_int(max_iter, "max_iter", minimum=1)
     g_rel = as_positive_scalar(gtol, "gtol")
     do_abandon = None if abandon is None else as_bool(abandon, "abandon")
@@ -409,7 +443,7 @@ def fit_law(
             emit_warning(f"{fam.name} fit: {note}", IdentifiabilityWarning)
 
     # starts moved onto the constraints; duplicates (a fixed grid axis) run once
-    theta0 = problem.project(theta_user)
+    theta0 = problem.project(starts)
     if not problem.constraints.none:
         _, first = np.unique(theta0, axis=0, return_index=True)
         keep = np.sort(first)
@@ -419,12 +453,12 @@ def fit_law(
     w_obj = problem.objective_weights(problem.weights)
     g_abs = problem.abs_gtol(g_rel, problem.weights)
     opts = SolverOptions(max_iter=iters, gtol=g_abs, abandon=do_abandon)
+    if abandon_gap is not None:
+        opts = dataclasses.replace(opts, abandon_gap=abandon_gap)
     check_options(be, opts)
     ws = WeightSets(sets=w_obj[None, :], index=np.zeros(z0.shape[0], dtype=np.int64))
     res = be.solve(problem, z0, ws, opts, progress)
-    return _assemble(
-        problem, theta0, axes, res, g_abs, be.name, do_warn, weighted=weights is not None
-    )
+    return _assemble(problem, theta0, axes, res, g_abs, be.name, do_warn, weighted=weighted)
 
 
 def fit_parametric(
