@@ -564,11 +564,12 @@ def bootstrap_joint(
     family, groups, shared, weights, fixed
         As for :func:`fit_joint`. ``shared`` and ``fixed`` default to those of
         ``fit`` when it is given (a ``fit`` made with others is refused).
-    n_resamples, scheme, fraction, rng, starts, delta, reduction, max_iter, gtol, backend, \
-progress, chunk_size
+    n_resamples, scheme, fraction, rng, starts, delta, reduction, max_iter, gtol
         As for :func:`chinchilla_laws.bootstrap_parametric`; ``starts`` may be rows
         of the base family's ``theta`` (repeated in every group) or of the joint
         ``theta``. ``fraction`` applies within each group.
+    backend, progress, chunk_size
+        As for :func:`chinchilla_laws.bootstrap_parametric`.
     fit : ParametricFit, optional
         The :func:`fit_joint` result on these data to start each resample from
         (computed if not given).
