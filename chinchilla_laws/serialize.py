@@ -100,6 +100,7 @@ FORMATS: dict[str, tuple[str, str, int]] = {
     "downstream_error_law": ("overtraining", "DownstreamErrorLaw", 1),
     "downstream_error_fit": ("overtraining", "DownstreamErrorFit", 1),
     "joint_law": ("joint", "JointLaw", 1),
+    "joint_bootstrap": ("joint", "JointBootstrap", 1),
     "profile": ("profile", "Profile", 1),
     "optimized_schedule": ("optimal_schedule", "OptimizedSchedule", 1),
     "backtest": ("planning", "Backtest", 1),

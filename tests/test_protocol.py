@@ -37,7 +37,7 @@ RESULTS = {
     "ParametricFit", "ParametricBootstrap", "IsoFLOPResult", "EnvelopeResult",
     "PowerLawBootstrap", "MultiPowerFit", "MultiPowerBootstrap", "DownstreamErrorFit",
     "Profile", "Backtest", "RollingBacktest", "ComputeMultiplier", "OptimizedSchedule",
-    "IsoFLOPBias",
+    "IsoFLOPBias", "JointBootstrap",
 }  # fmt: skip
 """Types that must have the full result protocol (status, success, message, summary)."""
 
@@ -138,6 +138,13 @@ def _joint_law() -> cl.JointLaw:
     return law
 
 
+def _joint_boot() -> cl.JointBootstrap:
+    c = np.geomspace(1e18, 1e21, 6)
+    base = cl.SaturatingPowerLaw(E=1.8, A=2.0e3, alpha=0.16)
+    groups = [{"compute": c, "loss": base.loss(m * c)} for m in (1.0, 2.5)]
+    return cl.bootstrap_joint("saturating", groups, shared=("E", "alpha"), n_resamples=4, rng=0)
+
+
 FACTORIES: dict[str, Callable[[], Any]] = {
     # laws
     "ChinchillaLaw": lambda: cl.BESIROGLU_2024,
@@ -152,6 +159,7 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     # results
     "ParametricFit": _fit,
     "ParametricBootstrap": _boot,
+    "JointBootstrap": _joint_boot,
     "IsoFLOPResult": _isoflop,
     "IsoFLOPBias": lambda: cl.isoflop_bias(
         cl.HOFFMANN_2022_TEX, _sweep()[0], _sweep()[0] * _sweep()[1] * 6
