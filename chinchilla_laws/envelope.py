@@ -48,7 +48,7 @@ class EnvelopeStatus(enum.Enum):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class EnvelopeResult(Result):
     r"""The training-curve envelope and the power laws fitted through it.
 
@@ -190,16 +190,6 @@ class EnvelopeResult(Result):
         from .report import code_markdown
 
         return code_markdown(self.summary())
-
-    def __repr__(self) -> str:
-        return (
-            f"EnvelopeResult(status={self.status.name}, "
-            f"a={self.a:.6g} ± {self.n_params_law.exponent_se:.2g}, "
-            f"b={self.b:.6g} ± {self.n_tokens_law.exponent_se:.2g}, "
-            f"n_grid={self.compute.shape[0]}, n_runs={self.n_runs}, "
-            f"n_runs_selected={self.n_runs_selected}, "
-            f"share_in_final_fraction={self.share_in_final_fraction:.3g})"
-        )
 
 
 # ---------------------------------------------------------------------- helpers

@@ -214,7 +214,7 @@ class IsoFLOPBudget(Record):
         return poly
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class IsoFLOPResult(Result):
     r"""IsoFLOP minima and the power laws through them.
 
@@ -373,13 +373,6 @@ class IsoFLOPResult(Result):
             n_params=self.n_params_law(c),
             n_tokens=self.n_tokens_law(c),
             loss=np.full(c.shape, np.nan),
-        )
-
-    def __repr__(self) -> str:
-        return (
-            f"IsoFLOPResult(status={self.status.name}, a={self.a:.6g}, b={self.b:.6g}, "
-            f"budgets={len(self.budgets)}, used={int(self.used.sum())}, "
-            f"against={self.against!r}, vertex={self.vertex!r})"
         )
 
 

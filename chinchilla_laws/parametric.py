@@ -142,7 +142,7 @@ def random_starts(
     return np.ascontiguousarray(gen.uniform(lo, hi, size=(count, P)))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class ParametricFit(Result):
     r"""Result of :func:`fit_parametric` and :func:`fit_law`.
 
@@ -293,13 +293,6 @@ class ParametricFit(Result):
         from .report import fit_markdown
 
         return fit_markdown(self)
-
-    def __repr__(self) -> str:
-        return (
-            f"ParametricFit(law={self.law!r}, objective={self.objective:.10e}, "
-            f"status={self.status.name}, n_starts={self.n_starts}, "
-            f"n_converged={self.n_converged})"
-        )
 
 
 def _grid_axes(starts: FloatArray) -> BoolArray | None:

@@ -663,7 +663,7 @@ def _inference_numeric(
 
 
 # ---------------------------------------------------------------------- backtests
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Backtest(Result):
     r"""A law fitted on the small runs, checked on the big ones (:func:`backtest`).
 
@@ -742,14 +742,6 @@ class Backtest(Result):
     @property
     def message(self) -> str:
         return self.fit.message
-
-    def __repr__(self) -> str:
-        return (
-            f"Backtest(n_train={self.n_train}, n_test={self.n_test}, "
-            f"split_compute={self.split_compute:.4g}, "
-            f"mean_abs_relative_error={self.mean_abs_relative_error:.4g}, "
-            f"bias={self.bias:+.4g}, a={self.a:.4f}, status={self.fit.status.name})"
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -989,7 +981,7 @@ def backtest(
     return _backtest_core(data, train, threshold, what)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class RollingBacktest(Result):
     """Backtests over increasing compute splits (:func:`rolling_backtest`).
 
@@ -1039,15 +1031,6 @@ class RollingBacktest(Result):
 
     def __len__(self) -> int:
         return len(self.backtests)
-
-    def __repr__(self) -> str:
-        rows = ", ".join(
-            f"(C<={c:.3g}: a={a:.4f}, err={e:.4g})"
-            for c, a, e in zip(
-                self.split_compute, self.a, self.mean_abs_relative_error, strict=True
-            )
-        )
-        return f"RollingBacktest(status={self.status.name}, [{rows}])"
 
 
 def _default_splits(compute: FloatArray, count: int, min_train: int, min_test: int) -> FloatArray:
@@ -1795,7 +1778,7 @@ class MultiplierStatus(enum.Enum):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class ComputeMultiplier(Result):
     r"""Two training recipes compared as a compute multiplier (:func:`compute_multiplier`).
 
@@ -1857,15 +1840,6 @@ class ComputeMultiplier(Result):
     @property
     def message(self) -> str:
         return self.status.value
-
-    def __repr__(self) -> str:
-        lo, hi = self.interval
-        law = "" if self.law is None else f", E={self.law.E:.4g}, alpha={self.law.alpha:.4g}"
-        return (
-            f"ComputeMultiplier(multiplier={self.multiplier:.4g}, "
-            f"{100 * self.level:g}% interval=({lo:.4g}, {hi:.4g}){law}, "
-            f"status={self.status.name})"
-        )
 
 
 def _arm_residuals(

@@ -46,7 +46,7 @@ class ProfileStatus(Enum):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class Profile(Result):
     """Result of :func:`profile_objective`.
 
@@ -105,12 +105,6 @@ class Profile(Result):
     @property
     def message(self) -> str:
         return self.status.value
-
-    def __repr__(self) -> str:
-        return (
-            f"Profile(param={self.param!r}, within {self.rtol:g} of {self.reference:.6g} "
-            f"from {self.flat_low:.4g} to {self.flat_high:.4g}, status={self.status.name})"
-        )
 
 
 def profile_objective(

@@ -523,6 +523,10 @@ def _fields(obj: Any) -> list[tuple[str, Any]]:
 
 def short_repr(obj: Any) -> str:
     """``Name(status=..., scalar fields...)``: one line, arrays and nested objects left out."""
+    render = _REPRS.get(type(obj).__name__)
+    if render is not None:
+        line: str = render(obj)
+        return line
     parts = []
     if hasattr(obj, "status") and isinstance(obj.status, enum.Enum):
         parts.append(f"status={obj.status.name}")
@@ -622,6 +626,86 @@ def curve_errors_summary(err: Any) -> str:
 
 
 _SUMMARIES: dict[str, Any] = {"PowerLawBootstrap": powerlaw_bootstrap_summary}
+
+
+# short reprs of the results with their own layout
+def fit_repr(res: Any) -> str:
+    """The short ``repr`` of a :class:`~chinchilla_laws.ParametricFit`."""
+    return (
+        f"ParametricFit(law={res.law!r}, objective={res.objective:.10e}, "
+        f"status={res.status.name}, n_starts={res.n_starts}, "
+        f"n_converged={res.n_converged})"
+    )
+
+
+def isoflop_repr(res: Any) -> str:
+    """The short ``repr`` of a :class:`~chinchilla_laws.IsoFLOPResult`."""
+    return (
+        f"IsoFLOPResult(status={res.status.name}, a={res.a:.6g}, b={res.b:.6g}, "
+        f"budgets={len(res.budgets)}, used={int(res.used.sum())}, "
+        f"against={res.against!r}, vertex={res.vertex!r})"
+    )
+
+
+def envelope_repr(res: Any) -> str:
+    """The short ``repr`` of a :class:`~chinchilla_laws.EnvelopeResult`."""
+    return (
+        f"EnvelopeResult(status={res.status.name}, "
+        f"a={res.a:.6g} ± {res.n_params_law.exponent_se:.2g}, "
+        f"b={res.b:.6g} ± {res.n_tokens_law.exponent_se:.2g}, "
+        f"n_grid={res.compute.shape[0]}, n_runs={res.n_runs}, "
+        f"n_runs_selected={res.n_runs_selected}, "
+        f"share_in_final_fraction={res.share_in_final_fraction:.3g})"
+    )
+
+
+def profile_repr(res: Any) -> str:
+    """The short ``repr`` of a :class:`~chinchilla_laws.Profile`."""
+    return (
+        f"Profile(param={res.param!r}, within {res.rtol:g} of {res.reference:.6g} "
+        f"from {res.flat_low:.4g} to {res.flat_high:.4g}, status={res.status.name})"
+    )
+
+
+def backtest_repr(res: Any) -> str:
+    """The short ``repr`` of a :class:`~chinchilla_laws.Backtest`."""
+    return (
+        f"Backtest(n_train={res.n_train}, n_test={res.n_test}, "
+        f"split_compute={res.split_compute:.4g}, "
+        f"mean_abs_relative_error={res.mean_abs_relative_error:.4g}, "
+        f"bias={res.bias:+.4g}, a={res.a:.4f}, status={res.fit.status.name})"
+    )
+
+
+def rolling_repr(res: Any) -> str:
+    """The short ``repr`` of a :class:`~chinchilla_laws.RollingBacktest`."""
+    rows = ", ".join(
+        f"(C<={c:.3g}: a={a:.4f}, err={e:.4g})"
+        for c, a, e in zip(res.split_compute, res.a, res.mean_abs_relative_error, strict=True)
+    )
+    return f"RollingBacktest(status={res.status.name}, [{rows}])"
+
+
+def multiplier_repr(res: Any) -> str:
+    """The short ``repr`` of a :class:`~chinchilla_laws.ComputeMultiplier`."""
+    lo, hi = res.interval
+    law = "" if res.law is None else f", E={res.law.E:.4g}, alpha={res.law.alpha:.4g}"
+    return (
+        f"ComputeMultiplier(multiplier={res.multiplier:.4g}, "
+        f"{100 * res.level:g}% interval=({lo:.4g}, {hi:.4g}){law}, "
+        f"status={res.status.name})"
+    )
+
+
+_REPRS: dict[str, Any] = {
+    "ParametricFit": fit_repr,
+    "IsoFLOPResult": isoflop_repr,
+    "EnvelopeResult": envelope_repr,
+    "Profile": profile_repr,
+    "Backtest": backtest_repr,
+    "RollingBacktest": rolling_repr,
+    "ComputeMultiplier": multiplier_repr,
+}
 
 
 def summary(obj: Any) -> str:

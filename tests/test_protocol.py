@@ -342,6 +342,8 @@ def test_display(cls: type) -> None:
         assert obj.status.name in summary, summary
         assert obj.status.name in text, text
         assert obj.status.name in md
+        # rendered by chinchilla_laws.report, not by a method of the class
+        assert cls.__repr__ is Result.__repr__, f"{cls.__name__} defines its own __repr__"
         data = obj.as_dict()
         assert data["success"] == obj.success and data["message"] == obj.message
 
