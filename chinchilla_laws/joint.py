@@ -407,7 +407,7 @@ def _joint_starts(starts: ArrayLike | None, jd: _JointData) -> ArrayLike | None:
     return starts
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 class JointBootstrap(ParametricBootstrap):
     """Bootstrap of :func:`fit_joint`: runs resampled within each group.
 
