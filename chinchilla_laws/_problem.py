@@ -92,7 +92,7 @@ def make_constraints(family: LawFamily, fixed: Any, tied: Any) -> Constraints:
             if not math.isfinite(val):
                 raise ValueError(f"`fixed[{key!r}]` must be finite; got {val!r}.")
             if family.log_theta[k] and val <= 0:
-                raise ValueError(f"`fixed[{key!r}]` must be positive; got {val!r}.")
+                raise ValueError(f"`fixed[{key!r}]` must be positive and finite; got {val!r}.")
             if key in family.exponents and val <= 0:
                 raise ValueError(f"`fixed[{key!r}]` is an exponent and must be > 0; got {val!r}.")
             fx[key] = val

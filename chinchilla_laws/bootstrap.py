@@ -416,17 +416,9 @@ def bootstrap_parametric(
     problem = prepare(
         fam, data_cols, delta=delta, reduction=reduction, weights=weights, fixed=fixed, tied=tied
     )
-    R = as_int(n_resamples, "n_resamples", minimum=2)
-    sch = as_choice(scheme, "scheme", ("resample", "subsample"))
-    frac = as_fraction(fraction, "fraction")
-    gen = as_rng(rng)
-    iters = as_int(max_iter, "max_iter", minimum=1)
-    g_rel = as_positive_scalar(gtol, "gtol")
-    be = get_backend(backend)
-    if chunk_size is not None:
-        as_int(chunk_size, "chunk_size", minimum=1)
-    if progress is not None and not callable(progress):
-        raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
+    opts = resample_settings(
+        n_resamples, scheme, fraction, rng, max_iter, gtol, backend, chunk_size, progress
+    )
     if fit is None:
         fit = fit_law(
             fam,
@@ -436,37 +428,95 @@ def bootstrap_parametric(
             weights=weights,
             fixed=fixed,
             tied=tied,
-            max_iter=iters,
-            gtol=g_rel,
-            backend=be.name,
+            max_iter=opts.max_iter,
+            gtol=opts.gtol,
+            backend=opts.backend.name,
         )
     else:
         check_fit(fit, problem, weighted=weights is not None, where="bootstrap_parametric")
-    theta0 = resample_starts(fit, starts, fam.n_params, where="bootstrap_parametric")
-    counts = _resample_weights(problem.n, R, sch, frac, gen, problem.n_free)
+    counts = _resample_weights(
+        problem.n, opts.n_resamples, opts.scheme, opts.fraction, opts.gen, problem.n_free
+    )
+    return ParametricBootstrap(
+        **run_resamples(problem, fit, starts, counts, opts, where="bootstrap_parametric")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ResampleSettings:
+    """The validated options that every refitting bootstrap shares."""
+
+    n_resamples: int
+    scheme: str
+    fraction: float
+    gen: np.random.Generator
+    max_iter: int
+    gtol: float
+    backend: Backend
+    chunk_size: int | None
+    progress: Progress | None
+
+
+def resample_settings(
+    n_resamples: Any,
+    scheme: Any,
+    fraction: Any,
+    rng: Any,
+    max_iter: Any,
+    gtol: Any,
+    backend: Any,
+    chunk_size: Any,
+    progress: Any,
+) -> ResampleSettings:
+    """Validate the options of :func:`bootstrap_parametric` (and its kin), naming each."""
+    R = as_int(n_resamples, "n_resamples", minimum=2)
+    sch = as_choice(scheme, "scheme", ("resample", "subsample"))
+    frac = as_fraction(fraction, "fraction")
+    gen = as_rng(rng)
+    iters = as_int(max_iter, "max_iter", minimum=1)
+    g_rel = as_positive_scalar(gtol, "gtol")
+    be = get_backend(backend)
+    chunk = None if chunk_size is None else as_int(chunk_size, "chunk_size", minimum=1)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"`progress` must be callable or None; got {type(progress).__name__}.")
+    return ResampleSettings(R, sch, frac, gen, iters, g_rel, be, chunk, progress)
+
+
+def run_resamples(
+    problem: Problem,
+    fit: ParametricFit,
+    starts: ArrayLike | None,
+    counts: FloatArray,
+    opts: ResampleSettings,
+    *,
+    where: str,
+) -> dict[str, Any]:
+    """Refit every row of ``counts`` from ``fit`` (or ``starts``): the fields of a
+    :class:`ParametricBootstrap` (``fit``, ``thetas``, ..., ``fraction``)."""
+    theta0 = resample_starts(fit, starts, problem.family.n_params, where=where)
     thetas, objectives, status, n_failed = solve_resamples(
         problem,
         fit.theta,
         theta0,
         counts,
-        max_iter=iters,
-        gtol=g_rel,
-        backend=be,
-        chunk_size=chunk_size,
-        progress=progress,
-        where="bootstrap_parametric",
+        max_iter=opts.max_iter,
+        gtol=opts.gtol,
+        backend=opts.backend,
+        chunk_size=opts.chunk_size,
+        progress=opts.progress,
+        where=where,
     )
-    return ParametricBootstrap(
-        fit=fit,
-        thetas=thetas,
-        objectives=objectives,
-        resample_status=status,
-        weights=counts,
-        n_resamples=R,
-        n_failed=n_failed,
-        scheme=sch,
-        fraction=frac if sch == "subsample" else 1.0,
-    )
+    return {
+        "fit": fit,
+        "thetas": thetas,
+        "objectives": objectives,
+        "resample_status": status,
+        "weights": counts,
+        "n_resamples": opts.n_resamples,
+        "n_failed": n_failed,
+        "scheme": opts.scheme,
+        "fraction": opts.fraction if opts.scheme == "subsample" else 1.0,
+    }
 
 
 def check_fit(fit: ParametricFit, problem: Problem, *, weighted: bool, where: str) -> None:

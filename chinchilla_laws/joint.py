@@ -31,17 +31,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _lbfgs
-from ._backends import get_backend
 from ._jit import kernel as jit_decorator
 from ._typing import BoolArray, FloatArray
 from ._validation import (
     _describe,
-    as_choice,
     as_float_array,
     as_fraction,
     as_int,
-    as_positive_scalar,
-    as_rng,
 )
 from .bootstrap import FrontierBand, ParametricBootstrap, frontier_band, percentile_interval
 from .family import Design, LawFamily, get_family, register_family
@@ -607,7 +603,7 @@ def bootstrap_joint(
     True
     """
     from ._problem import prepare
-    from .bootstrap import check_fit, resample_starts, solve_resamples
+    from .bootstrap import check_fit, resample_settings, run_resamples
 
     if fit is not None and not isinstance(fit, ParametricFit):
         raise TypeError(f"`fit` must be a ParametricFit or None; got {_describe(fit)}.")
@@ -637,13 +633,9 @@ def bootstrap_joint(
         fixed=jd.fixed,
         tied=jd.tied,
     )
-    R = as_int(n_resamples, "n_resamples", minimum=2)
-    sch = as_choice(scheme, "scheme", ("resample", "subsample"))
-    frac = as_fraction(fraction, "fraction")
-    gen = as_rng(rng)
-    iters = as_int(max_iter, "max_iter", minimum=1)
-    g_rel = as_positive_scalar(gtol, "gtol")
-    be = get_backend(backend)
+    opts = resample_settings(
+        n_resamples, scheme, fraction, rng, max_iter, gtol, backend, chunk_size, progress
+    )
     if fit is None:
         fit = fit_joint(
             jd.base,
@@ -653,38 +645,14 @@ def bootstrap_joint(
             weights=weights,
             delta=delta,
             reduction=reduction,
-            max_iter=iters,
-            gtol=g_rel,
-            backend=be.name,
+            max_iter=opts.max_iter,
+            gtol=opts.gtol,
+            backend=opts.backend.name,
         )
     else:
         check_fit(fit, problem, weighted=jd.weights is not None, where="bootstrap_joint")
-    theta0 = resample_starts(
-        fit, _joint_starts(starts, jd), jd.family.n_params, where="bootstrap_joint"
+    counts = _stratified_weights(jd.sizes, opts.n_resamples, opts.scheme, opts.fraction, opts.gen)
+    fields = run_resamples(
+        problem, fit, _joint_starts(starts, jd), counts, opts, where="bootstrap_joint"
     )
-    counts = _stratified_weights(jd.sizes, R, sch, frac, gen)
-    thetas, objectives, status, n_failed = solve_resamples(
-        problem,
-        fit.theta,
-        theta0,
-        counts,
-        max_iter=iters,
-        gtol=g_rel,
-        backend=be,
-        chunk_size=chunk_size,
-        progress=progress,
-        where="bootstrap_joint",
-    )
-    return JointBootstrap(
-        fit=fit,
-        thetas=thetas,
-        objectives=objectives,
-        resample_status=status,
-        weights=counts,
-        n_resamples=R,
-        n_failed=n_failed,
-        scheme=sch,
-        fraction=frac if sch == "subsample" else 1.0,
-        group_sizes=jd.sizes,
-        shared=jd.shared,
-    )
+    return JointBootstrap(**fields, group_sizes=jd.sizes, shared=jd.shared)

@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike
 from . import _lbfgs
 from . import _mpl_kernels as MK
 from ._backends import get_backend
-from ._problem import Problem, prepare
+from ._problem import Problem, make_constraints, prepare
 from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import (
     _describe,
@@ -396,33 +396,12 @@ class MultiPowerFit(Result):
 
 
 def _constraints(fixed: Any, tied: Any) -> tuple[dict[str, float], tuple[tuple[str, ...], ...]]:
-    """Validate ``fixed``/``tied`` with the multi-power law's own messages.
+    """Validate ``fixed`` (the engine's checks) and ``tied`` (with the law's own rule).
 
-    The engine validates them again (:func:`chinchilla_laws._problem.prepare`); this
-    adds the law's checks (``L0`` may be any finite loss, never tied to a log-space
-    parameter) and names the law in the errors.
+    ``L0`` is a loss fitted as is, the other parameters in log space: ``L0`` cannot be
+    tied to them, and the errors name the multi-power law.
     """
-    fx: dict[str, float] = {}
-    if fixed is not None:
-        if not isinstance(fixed, Mapping):
-            raise TypeError(
-                f"`fixed` must be a mapping from parameter names to values; got {_describe(fixed)}."
-            )
-        for key, value in fixed.items():
-            if key not in PARAM_NAMES:
-                raise ValueError(
-                    f"`fixed` names unknown parameter {key!r}; the multi-power law has "
-                    f"{list(PARAM_NAMES)}."
-                )
-            if isinstance(value, bool) or not isinstance(
-                value, (int, float, np.integer, np.floating)
-            ):
-                raise TypeError(f"`fixed[{key!r}]` must be a real number; got {_describe(value)}.")
-            val = float(value)
-            if not math.isfinite(val) or (key != "L0" and val <= 0):
-                kind = "finite" if key == "L0" else "positive and finite"
-                raise ValueError(f"`fixed[{key!r}]` must be {kind}; got {val!r}.")
-            fx[key] = val
+    fx = dict(make_constraints(MULTI_POWER_FAMILY, fixed, None).fixed)
     groups: list[tuple[str, ...]] = []
     if tied is not None:
         groups = tied_groups(tied, PARAM_NAMES, fx, "the multi-power law")
