@@ -505,6 +505,40 @@ def _tick(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """The options every reader takes, validated by :func:`_common`."""
+
+    explicit: dict[str, str]
+    n_params: PerRun
+    tokens_per_step: PerRun
+    schedule_end: PerRun
+    k: float
+    wanted: dict[str, str]
+    progress: Progress | None
+
+    def runs(
+        self,
+        logs: list[_Log],
+        used: dict[str, str],
+        source: str,
+        *,
+        default_schedule_end: Callable[[_Log, float], float | None] | None = None,
+    ) -> Runs:
+        """The :class:`Runs` of ``logs`` under these options (:func:`_assemble`)."""
+        return _assemble(
+            logs,
+            used,
+            n_params=self.n_params,
+            tokens_per_step=self.tokens_per_step,
+            schedule_end=self.schedule_end,
+            k=self.k,
+            source=source,
+            skipped={},
+            default_schedule_end=default_schedule_end,
+        )
+
+
 def _common(
     columns: Any,
     n_params: Any,
@@ -512,7 +546,7 @@ def _common(
     schedule_end: Any,
     flops_per_param_token: Any,
     progress: Any,
-) -> tuple[dict[str, str], PerRun, PerRun, PerRun, float, dict[str, str]]:
+) -> _Options:
     explicit = _check_columns(columns)
     specs = (
         _check_spec(n_params, "n_params"),
@@ -524,7 +558,7 @@ def _common(
         raise TypeError(f"`progress` must be a callable(done, total); got {_describe(progress)}.")
     params = ("n_params", "tokens_per_step", "schedule_end")
     wanted = {s: p for s, p in zip(specs, params, strict=True) if isinstance(s, str)}
-    return explicit, specs[0], specs[1], specs[2], k, wanted
+    return _Options(explicit, specs[0], specs[1], specs[2], k, wanted, progress)
 
 
 # ---------------------------------------------------------------------- W&B CSV
@@ -669,9 +703,7 @@ def read_wandb_csv(
     >>> runs.run_id.tolist(), runs.n_tokens.tolist()
     (['small', 'small', 'big', 'big'], [52428800.0, 104857600.0, 52428800.0, 104857600.0])
     """
-    explicit, n_spec, tps_spec, end_spec, k, wanted = _common(
-        columns, n_params, tokens_per_step, schedule_end, flops_per_param_token, None
-    )
+    opts = _common(columns, n_params, tokens_per_step, schedule_end, flops_per_param_token, None)
     if layout not in ("auto", "long", "wide"):
         raise ValueError(f"`layout` must be 'auto', 'long' or 'wide'; got {layout!r}.")
     p = _path(path)
@@ -709,24 +741,15 @@ def read_wandb_csv(
             label=label,
             what="column",
             default_run=p.stem,
-            explicit=explicit,
-            wanted=wanted,
+            explicit=opts.explicit,
+            wanted=opts.wanted,
             where=row_at,
         )
     else:
         if not head:
             load_table()  # raises: the file is empty
-        logs, used = _wide_logs(head, columns_of, label, explicit, wanted)
-    return _assemble(
-        logs,
-        used,
-        n_params=n_spec,
-        tokens_per_step=tps_spec,
-        schedule_end=end_spec,
-        k=k,
-        source=str(p),
-        skipped={},
-    )
+        logs, used = _wide_logs(head, columns_of, label, opts.explicit, opts.wanted)
+    return opts.runs(logs, used, str(p))
 
 
 def _wide_logs(
@@ -918,7 +941,7 @@ def read_jsonl(
     >>> float(runs.n_params[0]), runs.n_tokens.tolist(), dict(runs.skipped)
     (70000000.0, [102400.0, 204800.0], {'at zero tokens (step 0)': 1})
     """
-    explicit, n_spec, tps_spec, end_spec, k, wanted = _common(
+    opts = _common(
         columns, n_params, tokens_per_step, schedule_end, flops_per_param_token, progress
     )
     p = _path(path)
@@ -945,24 +968,15 @@ def read_jsonl(
             label=label,
             what="key",
             default_run=f.stem,
-            explicit=explicit,
-            wanted=wanted,
+            explicit=opts.explicit,
+            wanted=opts.wanted,
             where=line_at,
         )
         _merge_used(used, file_used, label)
         logs += file_logs
         _tick(progress, i + 1, len(files))
     _check_unique(logs)
-    return _assemble(
-        logs,
-        used,
-        n_params=n_spec,
-        tokens_per_step=tps_spec,
-        schedule_end=end_spec,
-        k=k,
-        source=str(p),
-        skipped={},
-    )
+    return opts.runs(logs, used, str(p))
 
 
 def _merge_used(used: dict[str, str], new: dict[str, str], label: str) -> None:
@@ -1108,10 +1122,10 @@ def read_trainer_state(
     >>> runs.n_runs, len(runs), float(runs.schedule_end[0]), dict(runs.skipped)
     (2, 4, 20000000.0, {"without a finite 'loss'": 2})
     """
-    explicit, n_spec, tps_spec, end_spec, k, wanted = _common(
+    opts = _common(
         columns, n_params, tokens_per_step, schedule_end, flops_per_param_token, progress
     )
-    if "run_id" in explicit:
+    if "run_id" in opts.explicit:
         raise ValueError("`columns` cannot name `run_id` here: runs are named after folders.")
     p = _path(path)
     found = _state_runs(p)
@@ -1122,7 +1136,7 @@ def read_trainer_state(
         history: list[dict[str, Any]] = state["log_history"]
         label = f"file {str(file)!r}"
         names = list(dict.fromkeys(key for entry in history for key in entry))
-        wanted_here = {w: a for w, a in wanted.items() if w in names or w not in state}
+        wanted_here = {w: a for w, a in opts.wanted.items() if w in names or w not in state}
 
         def at(pos: int) -> str:
             return f"log_history[{pos}]"
@@ -1142,7 +1156,7 @@ def read_trainer_state(
             label=label,
             what="key",
             default_run=name,
-            explicit=explicit,
+            explicit=opts.explicit,
             wanted=wanted_here,
             where=at,
             with_runs=False,
@@ -1152,17 +1166,7 @@ def read_trainer_state(
         logs += run_logs
         _tick(progress, i + 1, len(found))
     _check_unique(logs)
-    return _assemble(
-        logs,
-        used,
-        n_params=n_spec,
-        tokens_per_step=tps_spec,
-        schedule_end=end_spec,
-        k=k,
-        source=str(p),
-        skipped={},
-        default_schedule_end=_max_steps_end,
-    )
+    return opts.runs(logs, used, str(p), default_schedule_end=_max_steps_end)
 
 
 # ---------------------------------------------------------------------- TensorBoard
@@ -1259,11 +1263,11 @@ def read_tensorboard(
     ``tensorboard.summary.Writer`` (tensors) are both read. TensorBoard stores
     scalars as float32, so values round-trip exactly only when they are float32.
     """
-    explicit, n_spec, tps_spec, end_spec, k, wanted = _common(
+    opts = _common(
         columns, n_params, tokens_per_step, schedule_end, flops_per_param_token, progress
     )
     for fld in ("run_id", "step"):
-        if fld in explicit:
+        if fld in opts.explicit:
             raise ValueError(
                 f"`columns` cannot name `{fld}` here: runs are directories and steps are the "
                 "events' steps."
@@ -1283,16 +1287,16 @@ def read_tensorboard(
         tags = list(series)
         if not tags:
             raise ValueError(f"{label} (run {name!r}) holds no scalar summaries.")
-        loss_tag = _find(tags, "loss", explicit, label, "scalar tag")
+        loss_tag = _find(tags, "loss", opts.explicit, label, "scalar tag")
         if loss_tag is None:
             raise ValueError(_no_loss(f"{label} (run {name!r})", "scalar tag", tags))
         run_used = {"loss": loss_tag, "step": "step", "run_id": "directory"}
         for fld in ("n_tokens", "n_params"):
-            tag = _find(tags, fld, explicit, label, "scalar tag")
+            tag = _find(tags, fld, opts.explicit, label, "scalar tag")
             if tag is not None:
                 run_used[fld] = tag
         keys = [run_used[f] for f in ("loss", "n_tokens", "n_params") if f in run_used]
-        for spec, param in wanted.items():
+        for spec, param in opts.wanted.items():
             keys.append(_find_named(tags, spec, param, f"{label} (run {name!r})", "scalar tag"))
         steps = sorted(series[loss_tag])
         vals: dict[str, FloatArray] = {"step": np.asarray(steps, dtype=np.float64)}
@@ -1302,16 +1306,7 @@ def read_tensorboard(
         _merge_used(used, run_used, label)
         logs.append(_Log(name=name, label=label, values=vals))
         _tick(progress, i + 1, len(dirs))
-    return _assemble(
-        logs,
-        used,
-        n_params=n_spec,
-        tokens_per_step=tps_spec,
-        schedule_end=end_spec,
-        k=k,
-        source=str(p),
-        skipped={},
-    )
+    return opts.runs(logs, used, str(p))
 
 
 # ---------------------------------------------------------------------- any of them
