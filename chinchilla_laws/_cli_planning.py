@@ -29,10 +29,10 @@ from .cli import (
     _positive_float,
     _save_plot,
     _starts,
-    _starts_spec,
+    drop_highest,
+    fit_arguments,
 )
 from .laws import PRESETS
-from .parametric import fit_parametric
 from .planning import (
     ESTIMATORS,
     IsoFLOPDesign,
@@ -158,26 +158,7 @@ def add_commands(
         metavar="M",
         help="--rolling: %(default)s",
     )
-    p.add_argument(
-        "--drop-highest",
-        type=_count,
-        default=0,
-        metavar="K",
-        help="leave out the K highest-loss points first (Besiroglu et al. drop 5)",
-    )
-    p.add_argument(
-        "--delta",
-        type=_positive_float,
-        default=_api_default(fit_parametric, "delta"),
-        help="Huber delta (%(default)g)",
-    )
-    p.add_argument(
-        "--starts",
-        type=_starts_spec,
-        default=None,
-        metavar="{grid,random:N}",
-        help="the paper's 4,500-start grid (default) or N random starts",
-    )
+    fit_arguments(p)
     p.add_argument("--seed", type=_count, default=0, help="random seed for --starts random:N")
     p.add_argument(
         "--family",
@@ -369,18 +350,7 @@ def _cmd_plan(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
 
 # ---------------------------------------------------------------------- backtest
 def _cmd_backtest(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
-    runs = _load(args)
-    dropped: list[int] = []
-    if args.drop_highest:
-        if args.drop_highest >= len(runs):
-            raise UserError(
-                f"`--drop-highest` must be smaller than the number of rows ({len(runs)}); "
-                f"got {args.drop_highest}."
-            )
-        order = np.argsort(runs.loss, kind="stable")
-        keep = np.sort(order[: len(runs) - args.drop_highest])
-        dropped = sorted(int(i) for i in order[len(runs) - args.drop_highest :])
-        runs = runs.select(keep)
+    runs, dropped = drop_highest(_load(args), args.drop_highest)
     if args.plot and args.rolling is None:
         raise UserError("`--plot` draws a rolling backtest; add `--rolling K`.")
     starts = None if args.starts is None else _starts(args.starts, args.seed)

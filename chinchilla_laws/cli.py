@@ -419,26 +419,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="Approach 3: fit L(N, D) = E + A/N^alpha + B/D^beta",
         description="Fit the parametric law (Hoffmann et al. 2022, Approach 3) to final losses.",
     )
-    p.add_argument(
-        "--delta",
-        type=_positive_float,
-        default=_api_default(fit_parametric, "delta"),
-        help="Huber delta (default %(default)g)",
-    )
-    p.add_argument(
-        "--drop-highest",
-        type=_count,
-        default=0,
-        metavar="K",
-        help="leave out the K highest-loss points (Besiroglu et al. drop 5)",
-    )
-    p.add_argument(
-        "--starts",
-        type=_starts_spec,
-        default=None,
-        metavar="{grid,random:N}",
-        help="the paper's 4,500-start grid (default) or N random starts",
-    )
+    fit_arguments(p)
     p.add_argument("--reduction", choices=("sum", "mean"), default="sum")
     p.add_argument("--backend", choices=("numba", "jax", "jaxopt"), default="numba")
     p.add_argument(
@@ -906,20 +887,46 @@ def _unique_tokens(args: argparse.Namespace, runs: Runs) -> Any:
     return np.array([by_line[int(line)] for line in runs.source_line])
 
 
+def fit_arguments(p: argparse.ArgumentParser) -> None:
+    """``--delta``, ``--drop-highest`` and ``--starts``: every command that fits the law."""
+    p.add_argument(
+        "--delta",
+        type=_positive_float,
+        default=_api_default(fit_parametric, "delta"),
+        help="Huber delta (default %(default)g)",
+    )
+    p.add_argument(
+        "--drop-highest",
+        type=_count,
+        default=0,
+        metavar="K",
+        help="leave out the K highest-loss points first (Besiroglu et al. drop 5)",
+    )
+    p.add_argument(
+        "--starts",
+        type=_starts_spec,
+        default=None,
+        metavar="{grid,random:N}",
+        help="the paper's 4,500-start grid (default) or N random starts",
+    )
+
+
+def drop_highest(runs: Runs, k: int) -> tuple[Runs, list[int]]:
+    """``runs`` without its ``k`` highest-loss rows, and the indices of those rows."""
+    if not k:
+        return runs, []
+    if k >= len(runs):
+        raise UserError(
+            f"`--drop-highest` must be smaller than the number of rows ({len(runs)}); got {k}."
+        )
+    order = np.argsort(runs.loss, kind="stable")
+    keep = np.sort(order[: len(runs) - k])
+    return runs.select(keep), sorted(int(i) for i in order[len(runs) - k :])
+
+
 def _cmd_fit(args: argparse.Namespace, ctx: _Context) -> tuple[Payload, str]:
-    runs = _load(args, ctx)
-    dropped: list[int] = []
-    if args.drop_highest:
-        if args.drop_highest >= len(runs):
-            raise UserError(
-                f"`--drop-highest` must be smaller than the number of rows ({len(runs)}); "
-                f"got {args.drop_highest}."
-            )
-        order = np.argsort(runs.loss, kind="stable")
-        keep = np.sort(order[: len(runs) - args.drop_highest])
-        dropped = sorted(int(i) for i in order[len(runs) - args.drop_highest :])
-        runs = runs.select(keep)
-        ctx.runs = runs
+    runs, dropped = drop_highest(_load(args, ctx), args.drop_highest)
+    ctx.runs = runs
     if args.family == "data_constrained":
         args.unique_tokens = _unique_tokens(args, runs)
     fit, boot_info = _run_fit(runs.n_params, runs.n_tokens, runs.loss, args, ctx)
