@@ -38,6 +38,7 @@ from ._validation import (
     as_float_array,
     as_fraction,
     as_int,
+    tied_groups,
 )
 from .bootstrap import FrontierBand, ParametricBootstrap, frontier_band, percentile_interval
 from .family import Design, LawFamily, get_family, register_family
@@ -104,11 +105,14 @@ class JointLaw(Record):
         The parameters shared by every group.
     name : str
         A label.
+    tied : tuple of tuple of str
+        Groups of base parameters tied within every group (``fit_joint(tied=...)``).
     """
 
     laws: tuple[Any, ...]
     shared: tuple[str, ...]
     name: str = ""
+    tied: tuple[tuple[str, ...], ...] = ()
 
     @property
     def family(self) -> LawFamily:
@@ -121,7 +125,8 @@ class JointLaw(Record):
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(law) for law in self.laws)
-        return f"JointLaw(shared={self.shared!r}, laws=({inner}))"
+        tied = f", tied={self.tied!r}" if self.tied else ""
+        return f"JointLaw(shared={self.shared!r}{tied}, laws=({inner}))"
 
 
 class JointFamily(LawFamily):
@@ -248,6 +253,7 @@ class _JointData:
     fixed: dict[str, float]
     tied: list[tuple[str, ...]]
     weights: FloatArray | None
+    base_tied: tuple[tuple[str, ...], ...] = ()
 
 
 def _joint_data(
@@ -256,6 +262,7 @@ def _joint_data(
     shared: Sequence[str],
     fixed: Mapping[str, float] | None,
     weights: Sequence[ArrayLike | None] | None,
+    tied: Sequence[Sequence[str]] | None = None,
 ) -> _JointData:
     base = get_family(family)
     if isinstance(groups, (str, bytes, Mapping)) or not isinstance(groups, Sequence):
@@ -316,8 +323,39 @@ def _joint_data(
             fx.update({f"{key}[{g}]": value for g in range(G)})
         else:
             fx[key] = value
-    tied = [tuple(f"{p}[{g}]" for g in range(G)) for p in shared_t if f"{p}[0]" not in fx]
-    return _JointData(base, fam, joined, tuple(sizes), shared_t, fx, tied, w)
+    sharing = [tuple(f"{p}[{g}]" for g in range(G)) for p in shared_t if f"{p}[0]" not in fx]
+    if tied is None:
+        return _JointData(base, fam, joined, tuple(sizes), shared_t, fx, sharing, w)
+    fixed_everywhere = {k for k in base.param_names if all(f"{k}[{g}]" in fx for g in range(G))}
+    base_tied = tuple(
+        tied_groups(tied, base.param_names, fixed_everywhere, f"the {base.name!r} family")
+    )
+    links = sharing + [tuple(f"{p}[{g}]" for p in t) for t in base_tied for g in range(G)]
+    return _JointData(
+        base, fam, joined, tuple(sizes), shared_t, fx, _components(fam, links), w, base_tied
+    )
+
+
+def _components(family: LawFamily, links: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The groups of parameters that ``links`` (groups sharing a value) join, in the
+    family's parameter order: sharing ``alpha`` across groups and tying ``alpha`` to
+    ``beta`` within each makes every ``alpha[g]`` and ``beta[g]`` one value."""
+    parent = {p: p for link in links for p in link}
+
+    def root(p: str) -> str:
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    for link in links:
+        for p in link[1:]:
+            parent[root(p)] = root(link[0])
+    order = {p: i for i, p in enumerate(family.param_names)}
+    members: dict[str, list[str]] = {}
+    for p in sorted(parent, key=order.__getitem__):
+        members.setdefault(root(p), []).append(p)
+    return [tuple(m) for m in members.values()]
 
 
 def fit_joint(
@@ -326,6 +364,7 @@ def fit_joint(
     *,
     shared: Sequence[str],
     fixed: Mapping[str, float] | None = None,
+    tied: Sequence[Sequence[str]] | None = None,
     weights: Sequence[ArrayLike | None] | None = None,
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
@@ -351,6 +390,10 @@ def fit_joint(
     fixed : mapping, optional
         Base parameter names (held in every group) or joint names such as
         ``"A[1]"`` (one group) mapped to values.
+    tied : sequence of sequences of str, optional
+        Groups of base parameters that share one value within every group, e.g.
+        ``[("alpha", "beta")]``; combined with ``shared`` (``alpha`` shared and tied
+        to ``beta`` makes every ``alpha[g]`` and ``beta[g]`` one value).
     weights : sequence, optional
         One array of non-negative weights per group (``None`` for unit weights),
         on the runs' Huber losses as for :func:`chinchilla_laws.fit_law`.
@@ -372,7 +415,7 @@ def fit_joint(
     """
     from .parametric import fit_law
 
-    jd = _joint_data(family, groups, shared, fixed, weights)
+    jd = _joint_data(family, groups, shared, fixed, weights, tied)
     fit = fit_law(
         jd.family,
         jd.data,
@@ -389,7 +432,7 @@ def fit_joint(
         warn=warn,
         progress=progress,
     )
-    law = JointLaw(laws=fit.law.laws, shared=jd.shared)
+    law = JointLaw(laws=fit.law.laws, shared=jd.shared, tied=jd.base_tied)
     return dataclasses.replace(fit, law=law)
 
 
@@ -438,7 +481,7 @@ class JointBootstrap(ParametricBootstrap):
         """The successful resamples as :class:`JointLaw` objects."""
         out = []
         for law in ParametricBootstrap.laws(self):
-            out.append(JointLaw(laws=law.laws, shared=self.shared))
+            out.append(JointLaw(laws=law.laws, shared=self.shared, tied=self.fit.law.tied))
         return out
 
     def group_samples(self, group: int) -> dict[str, FloatArray]:
@@ -545,6 +588,7 @@ def bootstrap_joint(
     starts: ArrayLike | None = None,
     weights: Sequence[ArrayLike | None] | None = None,
     fixed: Mapping[str, float] | None = None,
+    tied: Sequence[Sequence[str]] | None = None,
     delta: float = 1e-3,
     reduction: Literal["sum", "mean"] = "sum",
     max_iter: int = 1000,
@@ -557,9 +601,9 @@ def bootstrap_joint(
 
     Parameters
     ----------
-    family, groups, shared, weights, fixed
-        As for :func:`fit_joint`. ``shared`` and ``fixed`` default to those of
-        ``fit`` when it is given (a ``fit`` made with others is refused).
+    family, groups, shared, weights, fixed, tied
+        As for :func:`fit_joint`. ``shared``, ``fixed`` and ``tied`` default to those
+        of ``fit`` when it is given (a ``fit`` made with others is refused).
     n_resamples, scheme, fraction, rng, starts, delta, reduction, max_iter, gtol
         As for :func:`chinchilla_laws.bootstrap_parametric`; ``starts`` may be rows
         of the base family's ``theta`` (repeated in every group) or of the joint
@@ -617,9 +661,9 @@ def bootstrap_joint(
         raise ValueError(
             f"`fit` shares {list(fit.law.shared)}; the bootstrap shares {list(shared)}."
         )
-    if fixed is None and fit is not None:
-        fixed = dict(fit.fixed)
-    jd = _joint_data(family, groups, shared, fixed, weights)
+    if fit is not None and fixed is None and tied is None:
+        fixed, tied = dict(fit.fixed), (fit.law.tied or None)
+    jd = _joint_data(family, groups, shared, fixed, weights, tied)
     if fit is not None and fit.family != jd.family.name:
         raise ValueError(
             f"`fit` is a fit of the {fit.family!r} family; the groups make {jd.family.name!r}."
@@ -642,6 +686,7 @@ def bootstrap_joint(
             groups,
             shared=jd.shared,
             fixed=fixed,
+            tied=tied,
             weights=weights,
             delta=delta,
             reduction=reduction,

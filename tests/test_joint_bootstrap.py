@@ -249,3 +249,43 @@ def test_compute_multiplier_bootstrap_bad_input() -> None:
         cl.compute_multiplier(c, BASE.loss(c), c, BASE.loss(2 * c), interval="profile")
     with pytest.raises(ValueError, match="`new_compute` must hold at least 3 distinct budgets"):
         cl.compute_multiplier(c, BASE.loss(c), c[:2], BASE.loss(2 * c[:2]), interval="bootstrap")
+
+
+def test_tied_within_groups_combines_with_sharing() -> None:
+    """tied=[("alpha", "beta")] with "alpha" shared makes every alpha[g] and beta[g] one
+    value (one free coordinate, not two); exact data of such laws come back to 1e-6, and
+    the bootstrap takes the ties from the fit."""
+    slow = cl.ChinchillaLaw(E=1.8, A=400.0, B=410.0, alpha=0.3, beta=0.3)
+    fast = cl.ChinchillaLaw(E=1.8, A=250.0, B=300.0, alpha=0.3, beta=0.3)
+    groups = [{"n_params": N, "n_tokens": D, "loss": law.loss(N, D)} for law in (slow, fast)]
+    fit = fit_joint("chinchilla", groups, shared=("E", "alpha"), tied=[("alpha", "beta")],
+                    starts=STARTS)  # fmt: skip
+    assert fit.success
+    assert fit.tied == (("E[0]", "E[1]"), ("alpha[0]", "beta[0]", "alpha[1]", "beta[1]"))
+    assert fit.law.tied == (("alpha", "beta"),)
+    assert len({law.alpha for law in fit.law.laws} | {law.beta for law in fit.law.laws}) == 1
+    for law, truth in zip(fit.law.laws, (slow, fast), strict=True):
+        for k, v in truth.params.items():
+            assert law.params[k] == pytest.approx(v, rel=1e-6), k
+    boot = _quiet_bootstrap("chinchilla", groups, fit=fit, n_resamples=4, rng=0)
+    s = boot.samples
+    np.testing.assert_array_equal(s["alpha[0]"], s["beta[1]"])
+    assert boot.laws()[0].tied == (("alpha", "beta"),)
+    # without sharing, each group keeps its own tied value
+    own = fit_joint("chinchilla", _chinchilla_groups(), shared=("E",), tied=[("alpha", "beta")],
+                    starts=STARTS, warn=False)  # fmt: skip
+    a, b = own.law.laws
+    assert a.alpha == a.beta and b.alpha == b.beta and a.alpha != b.alpha
+
+
+@pytest.mark.parametrize(
+    ("tied", "fixed", "match"),
+    [
+        ([("alpha", "gamma")], None, "`tied` names unknown parameter 'gamma'"),
+        ([("alpha",)], None, "two or more parameters"),
+        ([("alpha", "beta")], {"beta": 0.3}, "both name 'beta'"),
+    ],
+)
+def test_bad_tied_is_named(tied, fixed, match) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=match):
+        fit_joint("chinchilla", _chinchilla_groups(), shared=("E",), tied=tied, fixed=fixed)
