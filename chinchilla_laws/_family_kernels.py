@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ._jit import kernel
+from ._kernels import huber_and_slope, objective_grad
 
 _jit = kernel()
 
@@ -47,15 +48,6 @@ def _saturation(r: float, log_r_star: float) -> tuple[float, float, float]:
     em = -math.expm1(-q)
     ex = math.exp(-q)
     return r_star * em, ex, r_star * em - r * ex
-
-
-@_jit
-def _huber_and_slope(r: float, delta: float) -> tuple[float, float]:
-    """``huber(r)`` and its derivative; NaN propagates (no branch drops it)."""
-    c = min(max(r, -delta), delta)
-    if r != r:
-        c = r
-    return c * (r - 0.5 * c), c
 
 
 @_jit
@@ -158,7 +150,7 @@ def dc_objective_grad(
     f = 0.0
     for i in range(X.shape[0]):
         r = dc_point(theta, X[i, 0], X[i, 1], X[i, 2], dp) - target[i]
-        h, c = _huber_and_slope(r, delta)
+        h, c = huber_and_slope(r, delta)
         f += w[i] * h
         cw = w[i] * c
         for k in range(DC_N_PARAMS):
@@ -192,34 +184,18 @@ def ot_objective_grad(
     m_y)/s)`` and ``u = (a - eta m_x, b - eta m_y, e, eta s)`` (one scale ``s`` for
     the shared exponent). ``aux`` is unused.
     """
-    a = u[0]
-    b = u[1]
-    e = u[2]
-    eta = u[3]
-    f = 0.0
-    g0 = 0.0
-    g1 = 0.0
-    g2 = 0.0
-    g3 = 0.0
-    for i in range(X.shape[0]):
-        xi = X[i, 0]
-        yi = X[i, 1]
-        p1 = a - eta * xi
-        p2 = b - eta * yi
-        m = max(p1, max(p2, e))
-        e1 = math.exp(p1 - m)
-        e2 = math.exp(p2 - m)
-        e3 = math.exp(e - m)
-        s = e1 + e2 + e3
-        h, c = _huber_and_slope(m + math.log(s) - target[i], delta)
-        f += w[i] * h
-        cw = w[i] * c / s
-        g0 += cw * e1
-        g1 += cw * e2
-        g2 += cw * e3
-        g3 -= cw * (e1 * xi + e2 * yi)
-    grad[0] = g0
-    grad[1] = g1
-    grad[2] = g2
-    grad[3] = g3
+    # Chinchilla's kernel with alpha = beta = eta: d f / d eta is the sum of its
+    # derivatives in the two exponents
+    u5 = np.empty(5)
+    u5[0] = u[0]
+    u5[1] = u[1]
+    u5[2] = u[2]
+    u5[3] = u[3]
+    u5[4] = u[3]
+    g5 = np.empty(5)
+    f = objective_grad(u5, X, aux, target, w, delta, g5)
+    grad[0] = g5[0]
+    grad[1] = g5[1]
+    grad[2] = g5[2]
+    grad[3] = g5[3] + g5[4]
     return f

@@ -31,22 +31,16 @@ N_PARAMS = 5
 
 
 @_jit
-def huber(r: float, delta: float) -> float:
-    """Huber loss of one residual: ``r**2/2`` inside ``delta``, linear outside."""
-    ar = abs(r)
-    if ar <= delta:
-        return 0.5 * r * r
-    return delta * (ar - 0.5 * delta)
+def huber_and_slope(r: float, delta: float) -> tuple[float, float]:
+    """Huber loss of one residual and its derivative: ``(h, c)``, ``c = clip(r, -delta, delta)``.
 
-
-@_jit
-def huber_deriv(r: float, delta: float) -> float:
-    """Derivative of :func:`huber` with respect to ``r``."""
-    if r > delta:
-        return delta
-    if r < -delta:
-        return -delta
-    return r
+    ``h = c * (r - c/2)`` is ``r**2/2`` inside ``delta`` and ``delta * (|r| - delta/2)``
+    outside, without a branch on ``|r|``; NaN in ``r`` propagates into both.
+    """
+    c = min(max(r, -delta), delta)
+    if r != r:
+        c = r
+    return c * (r - 0.5 * c), c
 
 
 @_jit
@@ -157,124 +151,24 @@ def log_into(s: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
 
 
 @_jit
-def objective_grad(
-    u: np.ndarray,
-    X: np.ndarray,
-    aux: np.ndarray,
-    logl: np.ndarray,
-    w: np.ndarray,
-    delta: float,
-    grad: np.ndarray,
-) -> float:
-    """Chinchilla: weighted Huber objective and its gradient (into ``grad``), one pass.
+def _terms_shifted(
+    u: np.ndarray, X: np.ndarray, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray, s: np.ndarray,
+    lse: np.ndarray,
+) -> None:  # fmt: skip
+    """The terms of ``LSE(p1, p2, u2)`` point by point, shifted by their maximum.
 
-    ``f(u) = sum_i w_i * huber(LSE(u0 - u3 x_i, u1 - u4 y_i, u2) - logl_i)`` with
-    ``x, y = X[:, 0], X[:, 1]``; ``aux`` is unused.
-
-    The sum ``exp(p1) + exp(p2) + exp(u2)`` is formed without a shift and its
-    exponentials and log are taken by the vectorised :func:`exp_into` and
-    :func:`log_into` (about three times faster than libm per point). Where an
-    exponent ``|p| > EXP_ARG_LIMIT`` or ``u`` is not finite, the point-by-point
-    max-shifted :func:`objective_grad_shifted` computes the same objective.
+    ``t_k = exp(p_k - m)``, ``s = t1 + t2 + t3``, ``lse = m + log(s)`` with ``m`` the
+    largest ``p_k``: valid for any finite ``u`` (no term overflows).
     """
     a = u[0]
     b = u[1]
     e = u[2]
     al = u[3]
     be = u[4]
-    finite = math.isfinite(a) and math.isfinite(b) and math.isfinite(al) and math.isfinite(be)
-    if not (finite and abs(e) <= EXP_ARG_LIMIT):
-        return objective_grad_shifted(u, X, aux, logl, w, delta, grad)
-    n = X.shape[0]
-    buf = np.empty((5, n))
-    p1 = buf[0]
-    p2 = buf[1]
-    t1 = buf[2]
-    t2 = buf[3]
-    scratch = buf[4]
-    lo = 0.0
-    hi = 0.0
-    for i in range(n):
-        q1 = a - al * X[i, 0]
-        q2 = b - be * X[i, 1]
-        p1[i] = q1
-        p2[i] = q2
-        lo = min(lo, min(q1, q2))
-        hi = max(hi, max(q1, q2))
-    if not (lo >= -EXP_ARG_LIMIT and hi <= EXP_ARG_LIMIT):
-        return objective_grad_shifted(u, X, aux, logl, w, delta, grad)
-    exp_into(p1, t1, scratch)
-    exp_into(p2, t2, scratch)
-    ee = math.exp(e)
-    s = p1
-    lse = p2
-    for i in range(n):
-        s[i] = t1[i] + t2[i] + ee
-    log_into(s, lse, scratch)
-    f = 0.0
-    g0 = 0.0
-    g1 = 0.0
-    g2 = 0.0
-    g3 = 0.0
-    g4 = 0.0
-    for i in range(n):
-        r = lse[i] - logl[i]
-        # Huber without a branch: c = clip(r, -delta, delta) is also its derivative;
-        # c * (r - c / 2) is r**2/2 inside delta and delta * (|r| - delta/2) outside.
-        # NaN in r propagates through min/max into f.
-        c = min(max(r, -delta), delta)
-        if r != r:
-            c = r
-        wi = w[i]
-        f += wi * c * (r - 0.5 * c)
-        cw = wi * c / s[i]
-        c1 = cw * t1[i]
-        c2 = cw * t2[i]
-        g0 += c1
-        g1 += c2
-        g2 += cw
-        g3 -= c1 * X[i, 0]
-        g4 -= c2 * X[i, 1]
-    grad[0] = g0
-    grad[1] = g1
-    grad[2] = g2 * ee
-    grad[3] = g3
-    grad[4] = g4
-    return f
-
-
-@_jit
-def objective_grad_shifted(
-    u: np.ndarray,
-    X: np.ndarray,
-    aux: np.ndarray,
-    logl: np.ndarray,
-    w: np.ndarray,
-    delta: float,
-    grad: np.ndarray,
-) -> float:
-    """:func:`objective_grad` point by point with a max-shifted log-sum-exp.
-
-    Valid for any finite ``u`` (no term overflows); :func:`objective_grad` falls
-    back on it when an exponent leaves the range of :func:`exp_into`.
-    """
-    a = u[0]
-    b = u[1]
-    e = u[2]
-    al = u[3]
-    be = u[4]
-    f = 0.0
-    g0 = 0.0
-    g1 = 0.0
-    g2 = 0.0
-    g3 = 0.0
-    g4 = 0.0
     for i in range(X.shape[0]):
-        xi = X[i, 0]
-        yi = X[i, 1]
-        p1 = a - al * xi
-        p2 = b - be * yi
-        # max-shifted log-sum-exp: the largest term contributes exp(0) = 1
+        p1 = a - al * X[i, 0]
+        p2 = b - be * X[i, 1]
+        # the largest term contributes exp(0) = 1
         if p1 >= p2 and p1 >= e:
             m = p1
             e1 = 1.0
@@ -290,24 +184,102 @@ def objective_grad_shifted(
             e1 = math.exp(p1 - m)
             e2 = math.exp(p2 - m)
             e3 = 1.0
-        s = e1 + e2 + e3
-        r = m + math.log(s) - logl[i]
-        # Huber without a branch: c = clip(r, -delta, delta) is also its derivative;
-        # c * (r - c / 2) is r**2/2 inside delta and delta * (|r| - delta/2) outside.
-        # NaN in r propagates through min/max into f.
-        c = min(max(r, -delta), delta)
-        if r != r:
-            c = r
+        t1[i] = e1
+        t2[i] = e2
+        t3[i] = e3
+        s[i] = e1 + e2 + e3
+        lse[i] = m + math.log(s[i])
+
+
+@_jit
+def _terms_fast(
+    u: np.ndarray, X: np.ndarray, t1: np.ndarray, t2: np.ndarray, t3: np.ndarray, s: np.ndarray,
+    lse: np.ndarray,
+) -> bool:  # fmt: skip
+    """:func:`_terms_shifted` without the shift, by :func:`exp_into` and :func:`log_into`.
+
+    Returns False (and leaves the arrays undefined) where an exponent ``|p|``
+    exceeds ``EXP_ARG_LIMIT`` or ``u`` is not finite.
+    """
+    a = u[0]
+    b = u[1]
+    e = u[2]
+    al = u[3]
+    be = u[4]
+    finite = math.isfinite(a) and math.isfinite(b) and math.isfinite(al) and math.isfinite(be)
+    if not (finite and abs(e) <= EXP_ARG_LIMIT):
+        return False
+    p1 = s  # s and lse serve as scratch until their own values are written
+    p2 = lse
+    lo = 0.0
+    hi = 0.0
+    for i in range(X.shape[0]):
+        q1 = a - al * X[i, 0]
+        q2 = b - be * X[i, 1]
+        p1[i] = q1
+        p2[i] = q2
+        lo = min(lo, min(q1, q2))
+        hi = max(hi, max(q1, q2))
+    if not (lo >= -EXP_ARG_LIMIT and hi <= EXP_ARG_LIMIT):
+        return False
+    exp_into(p1, t1, t3)
+    exp_into(p2, t2, t3)
+    ee = math.exp(e)
+    for i in range(X.shape[0]):
+        s[i] = t1[i] + t2[i] + ee
+    log_into(s, lse, t3)
+    t3[:] = ee
+    return True
+
+
+@_jit
+def objective_grad(
+    u: np.ndarray,
+    X: np.ndarray,
+    aux: np.ndarray,
+    logl: np.ndarray,
+    w: np.ndarray,
+    delta: float,
+    grad: np.ndarray,
+) -> float:
+    """Chinchilla: weighted Huber objective and its gradient (into ``grad``), one pass.
+
+    ``f(u) = sum_i w_i * huber(LSE(u0 - u3 x_i, u1 - u4 y_i, u2) - logl_i)`` with
+    ``x, y = X[:, 0], X[:, 1]``; ``aux`` is unused.
+
+    The terms ``exp(p1) + exp(p2) + exp(u2)`` are formed without a shift, their
+    exponentials and log taken by the vectorised :func:`exp_into` and
+    :func:`log_into` (about three times faster than libm per point). Where an
+    exponent ``|p| > EXP_ARG_LIMIT`` or ``u`` is not finite, they are formed point
+    by point with a max shift (:func:`_terms_shifted`) instead.
+    """
+    n = X.shape[0]
+    buf = np.empty((5, n))
+    t1 = buf[0]
+    t2 = buf[1]
+    t3 = buf[2]
+    s = buf[3]
+    lse = buf[4]
+    if not _terms_fast(u, X, t1, t2, t3, s, lse):
+        _terms_shifted(u, X, t1, t2, t3, s, lse)
+    f = 0.0
+    g0 = 0.0
+    g1 = 0.0
+    g2 = 0.0
+    g3 = 0.0
+    g4 = 0.0
+    for i in range(n):
+        h, c = huber_and_slope(lse[i] - logl[i], delta)
         wi = w[i]
-        f += wi * c * (r - 0.5 * c)
-        cw = wi * c / s
-        c1 = cw * e1
-        c2 = cw * e2
+        f += wi * h
+        cw = wi * c / s[i]
+        c1 = cw * t1[i]
+        c2 = cw * t2[i]
         g0 += c1
         g1 += c2
-        g2 += cw * e3
-        g3 -= c1 * xi
-        g4 -= c2 * yi
+        g2 += cw * t3[i]
+        g3 -= c1 * X[i, 0]
+        g4 -= c2 * X[i, 1]
     grad[0] = g0
     grad[1] = g1
     grad[2] = g2
@@ -358,11 +330,9 @@ def kaplan_objective_grad(
             s2 = 1.0 / s
         lse = m + math.log(s)
         r = ad * lse - logl[i]
-        c = min(max(r, -delta), delta)
-        if r != r:
-            c = r
+        h, c = huber_and_slope(r, delta)
         wi = w[i]
-        f += wi * c * (r - 0.5 * c)
+        f += wi * h
         cw = wi * c
         g0 += cw * s1 * an
         g1 += cw * s2 * ad
@@ -408,11 +378,9 @@ def saturating_objective_grad(
             e2 = 1.0
         s = e1 + e2
         r = m + math.log(s) - logl[i]
-        c = min(max(r, -delta), delta)
-        if r != r:
-            c = r
+        h, c = huber_and_slope(r, delta)
         wi = w[i]
-        f += wi * c * (r - 0.5 * c)
+        f += wi * h
         cw = wi * c / s
         g0 += cw * e1
         g1 += cw * e2

@@ -29,6 +29,7 @@ import numba as nb
 import numpy as np
 
 from ._jit import kernel
+from ._kernels import huber_and_slope
 
 _jit = kernel()
 _pjit = kernel(parallel=True)
@@ -125,6 +126,39 @@ def _change_weights(p: np.ndarray, klog: np.ndarray) -> np.ndarray:
     return v
 
 
+@_jit
+def _point_pred_jac(
+    p: np.ndarray,
+    v: np.ndarray,
+    s1: float,
+    kbeg: int,
+    kend: int,
+    kd: np.ndarray,
+    klog: np.ndarray,
+    kcs: np.ndarray,
+    lu: np.ndarray,
+    q: np.ndarray,
+    jac: np.ndarray,
+) -> float:
+    """``L(t)`` at one point (``cs[t] = s1``) and its derivatives in ``p`` (into ``jac``)."""
+    a = p[1]
+    alpha = p[2]
+    b = p[3]
+    beta = p[5]
+    ld, gb, m, n = _point_sums(s1, kbeg, kend, v, kd, klog, kcs, beta, lu, q)
+    ls = math.log(s1)
+    sa = math.exp(-alpha * ls)
+    jac[0] = 1.0
+    jac[1] = sa
+    jac[2] = -a * sa * ls
+    jac[3] = -ld
+    jac[4] = -b * beta * m / p[4]
+    jac[5] = -b * gb
+    jac[6] = b * beta * n
+    pred: float = p[0] + a * sa - b * ld
+    return pred
+
+
 @_pjit
 def predict(  # call inside ``_jit.parallel_region()``
     p: np.ndarray,
@@ -167,12 +201,6 @@ def jacobian(  # call inside ``_jit.parallel_region()``
 ) -> None:
     """Prediction ``pred[i]`` and its derivatives ``jac[i, :]`` with respect to ``p``."""
     v = _change_weights(p, klog)
-    l0 = p[0]
-    a = p[1]
-    alpha = p[2]
-    b = p[3]
-    c = p[4]
-    beta = p[5]
     n_pts = s1.shape[0]
     n_chunks = min(N_CHUNKS, n_pts)
     width = _width(kbeg, kend)
@@ -180,17 +208,7 @@ def jacobian(  # call inside ``_jit.parallel_region()``
         lu = np.empty(width)
         q = np.empty(width)
         for i in range(chunk, n_pts, n_chunks):
-            ld, gb, m, n = _point_sums(s1[i], kbeg[i], kend[i], v, kd, klog, kcs, beta, lu, q)
-            ls = math.log(s1[i])
-            sa = math.exp(-alpha * ls)
-            pred[i] = l0 + a * sa - b * ld
-            jac[i, 0] = 1.0
-            jac[i, 1] = sa
-            jac[i, 2] = -a * sa * ls
-            jac[i, 3] = -ld
-            jac[i, 4] = -b * beta * m / c
-            jac[i, 5] = -b * gb
-            jac[i, 6] = b * beta * n
+            pred[i] = _point_pred_jac(p, v, s1[i], kbeg[i], kend[i], kd, klog, kcs, lu, q, jac[i])
 
 
 @_jit
@@ -213,12 +231,8 @@ def huber_objective_grad(
         wi = w[i]
         if wi == 0.0:
             continue
-        r = math.log(pred[i]) - logl[i]
-        # c = clip(r, -delta, delta) is the Huber derivative; c * (r - c/2) the loss.
-        c = min(max(r, -delta), delta)
-        if r != r:
-            c = r
-        f += wi * c * (r - 0.5 * c)
+        h, c = huber_and_slope(math.log(pred[i]) - logl[i], delta)
+        f += wi * h
         cw = wi * c / pred[i]
         for k in range(grad.shape[0]):
             grad[k] += cw * jac[i, k]
@@ -321,49 +335,23 @@ def objective_grad(
         width = max(width, int(X[i, 2]) - int(X[i, 1]))
     lu = np.empty(width)
     q = np.empty(width)
-    l0 = p[0]
-    a = p[1]
-    alpha = p[2]
-    b = p[3]
-    beta = p[5]
+    jac = np.empty(N_PARAMS)
+    gp = np.zeros(N_PARAMS)
     f = 0.0
-    g0 = 0.0
-    g1 = 0.0
-    g2 = 0.0
-    g3 = 0.0
-    g4 = 0.0
-    g5 = 0.0
-    g6 = 0.0
     for i in range(X.shape[0]):
         wi = w[i]
         if wi == 0.0:
             continue
-        s1 = X[i, 0]
-        ld, gb, m, n = _point_sums(s1, int(X[i, 1]), int(X[i, 2]), v, kd, klog, kcs, beta, lu, q)
-        ls = math.log(s1)
-        sa = math.exp(-alpha * ls)
-        pred = l0 + a * sa - b * ld
-        r = math.log(pred) - target[i]
-        c = min(max(r, -delta), delta)
-        if r != r:
-            c = r
-        f += wi * c * (r - 0.5 * c)
+        pred = _point_pred_jac(p, v, X[i, 0], int(X[i, 1]), int(X[i, 2]), kd, klog, kcs, lu, q, jac)
+        h, c = huber_and_slope(math.log(pred) - target[i], delta)
+        f += wi * h
         cw = wi * c / pred
-        # d pred / d u: the derivative in each parameter times d param / d u
-        g0 += cw
-        g1 += cw * a * sa
-        g2 -= cw * a * sa * ls * alpha
-        g3 -= cw * b * ld
-        g4 -= cw * b * beta * m
-        g5 -= cw * b * gb * beta
-        g6 += cw * b * beta * n * p[6]
-    grad[0] = g0
-    grad[1] = g1
-    grad[2] = g2
-    grad[3] = g3
-    grad[4] = g4
-    grad[5] = g5
-    grad[6] = g6
+        for k in range(N_PARAMS):
+            gp[k] += cw * jac[k]
+    # chain rule: p_0 = u_0, p_k = exp(u_k) for k >= 1
+    grad[0] = gp[0]
+    for k in range(1, N_PARAMS):
+        grad[k] = gp[k] * p[k]
     return f
 
 

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.optimize import minimize_scalar
 
 from . import _family_kernels as FK
 from ._constants import HALF_LOG_FLOPS_PER_PARAM_TOKEN
@@ -496,6 +495,8 @@ def fit_downstream_error(
     j = int(np.argmin(rss))
     left = grid[max(j - 1, 0)]
     right = grid[min(j + 1, grid.size - 1)]
+    from scipy.optimize import minimize_scalar  # lazy: scipy.optimize costs 0.3 s to import
+
     res = minimize_scalar(
         lambda lg: _linear_part(math.exp(lg), lo, err)[2],
         bounds=(math.log(left), math.log(right)),

@@ -103,17 +103,18 @@ def test_kernel_log_predict_is_log_of_law() -> None:
 @pytest.mark.parametrize("delta", [1e-3, 0.5])
 def test_huber_properties(delta: float) -> None:
     r = np.linspace(-3 * delta, 3 * delta, 601)
-    h = np.array([K.huber(v, delta) for v in r])
-    dh = np.array([K.huber_deriv(v, delta) for v in r])
+    h, dh = np.array([K.huber_and_slope(v, delta) for v in r]).T
     # same formula, different association: a few ulps
     np.testing.assert_allclose(h, huber_np(r, delta), rtol=1e-12)
+    np.testing.assert_array_equal(dh, np.clip(r, -delta, delta))
     # continuous value and slope at the joins, symmetric, and |dh| <= delta
     for edge in (-delta, delta):
-        lo = K.huber(edge * (1 - 1e-12), delta)
-        hi = K.huber(edge * (1 + 1e-12), delta)
+        lo = K.huber_and_slope(edge * (1 - 1e-12), delta)
+        hi = K.huber_and_slope(edge * (1 + 1e-12), delta)
         assert lo == pytest.approx(hi, rel=1e-9)
     np.testing.assert_allclose(h, h[::-1], rtol=1e-12)  # linspace is symmetric to ulps
     assert np.all(np.abs(dh) <= delta)
+    assert all(math.isnan(v) for v in K.huber_and_slope(math.nan, delta))
 
 
 def test_kernel_propagates_nan() -> None:
@@ -156,16 +157,23 @@ def test_vectorised_exp_and_log_match_libm(seed: int) -> None:
     assert out[-5] == 0.0
 
 
+def _terms(fill, u, X):  # type: ignore[no-untyped-def]
+    out = np.empty((5, X.shape[0]))
+    ok = fill(np.asarray(u, dtype=float), X, *out)
+    return ok, out
+
+
 @pytest.mark.parametrize("seed", range(8))
-def test_kernel_fast_path_matches_the_shifted_kernel(seed: int) -> None:
-    u, x, y, logl, w = _random_problem(seed, n=67)
+def test_kernel_fast_terms_match_the_shifted_terms(seed: int) -> None:
+    u, x, y, _, _ = _random_problem(seed, n=67)
     X = np.stack([x, y], axis=1)
-    g = np.empty(5)
-    g_ref = np.empty(5)
-    f = K.objective_grad(u, X, NO_AUX, logl, w, 1e-3, g)
-    f_ref = K.objective_grad_shifted(u, X, NO_AUX, logl, w, 1e-3, g_ref)
-    assert f == pytest.approx(f_ref, rel=1e-13)
-    np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-15)
+    ok, (t1, t2, t3, s, lse) = _terms(K._terms_fast, u, X)
+    assert ok
+    _, (r1, r2, r3, rs, rlse) = _terms(K._terms_shifted, u, X)
+    # the unshifted terms are the shifted ones times exp(max): same shares, same log
+    assert np.all(np.abs(lse - rlse) <= 4 * np.finfo(float).eps * np.maximum(1, np.abs(rlse)))
+    for t, r in ((t1, r1), (t2, r2), (t3, r3)):
+        np.testing.assert_allclose(t / s, r / rs, rtol=1e-13, atol=1e-300)
 
 
 @pytest.mark.parametrize(
@@ -177,17 +185,14 @@ def test_kernel_fast_path_matches_the_shifted_kernel(seed: int) -> None:
         [0.0, 0.0, -750.0, 1.0, 1.0],
     ],
 )
-def test_kernel_outside_the_fast_range_uses_the_shifted_kernel(u: list[float]) -> None:
+def test_kernel_outside_the_fast_range_uses_the_shifted_terms(u: list[float]) -> None:
     _, x, y, logl, w = _random_problem(1)
     X = np.stack([x, y], axis=1)
-    uu = np.array(u)
+    assert not _terms(K._terms_fast, u, X)[0]
     g = np.empty(5)
-    g_ref = np.empty(5)
-    f = K.objective_grad(uu, X, NO_AUX, logl, w, 1e-3, g)
-    f_ref = K.objective_grad_shifted(uu, X, NO_AUX, logl, w, 1e-3, g_ref)
-    f_np, g_np = objective_np(uu, x, y, logl, w, 1e-3)
-    assert math.isfinite(f) and f == f_ref
-    np.testing.assert_array_equal(g, g_ref)
+    f = K.objective_grad(np.array(u), X, NO_AUX, logl, w, 1e-3, g)
+    f_np, g_np = objective_np(np.array(u), x, y, logl, w, 1e-3)
+    assert math.isfinite(f)
     assert f == pytest.approx(f_np, rel=1e-12)
     np.testing.assert_allclose(g, g_np, rtol=1e-10, atol=1e-14)
 
