@@ -1,11 +1,13 @@
 """Ratios of chinchilla_laws against plain-scipy baselines, measured in one run.
 
     python benchmarks/compare.py [--baseline-starts 30] [--baseline-resamples 20] [--skip-jax]
-                                 [--v01 PATH]
+                                 [--skip-cold] [--cold-families] [--v01 PATH]
 
 ``--v01 PATH`` also times the Epoch full grid with the package found under PATH
 (e.g. a ``git worktree`` of the 0.1 commit), in fresh processes alternating with
 this checkout, and prints the ratio (the no-regression check of issue 12).
+``--cold-families`` times each law family's first fit (compilation included) in one
+fresh process with an empty Numba cache.
 
 Absolute times on shared machines are noise; the ratios are the signal. Each
 baseline is timed on a subset and extrapolated linearly (stated in the output).
@@ -91,6 +93,55 @@ def cold_start_seconds() -> tuple[float, float]:
             )
             out.append(float(res.stdout.strip().splitlines()[-1]))
     return out[0], out[1]
+
+
+FAMILY_COLD_SCRIPT = """
+import resource, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t0, c0 = time.perf_counter(), cpu()
+sys.path.insert(0, {root!r})
+sys.path.insert(0, {bench!r})
+import chinchilla_laws as cl
+from benchmarks._data import epoch240
+n, d, loss = epoch240()
+print("import", time.perf_counter() - t0, cpu() - c0)
+fits = [
+    ("chinchilla", lambda: cl.fit_parametric(n, d, loss, warn=False)),
+    ("kaplan", lambda: cl.fit_parametric(n, d, loss, family="kaplan", warn=False)),
+    ("overtraining", lambda: cl.fit_parametric(n, d, loss, family="overtraining", warn=False)),
+    ("saturating", lambda: cl.fit_law("saturating", {{"compute": 6 * n * d, "loss": loss}},
+                                      warn=False)),
+]
+for name, fit in fits:
+    t, c = time.perf_counter(), cpu()
+    fit()
+    first = (time.perf_counter() - t, cpu() - c)
+    t, c = time.perf_counter(), cpu()
+    fit()
+    print(name, *first, time.perf_counter() - t, cpu() - c)
+"""
+
+
+def family_cold_rows() -> None:
+    """Per family: the first fit in one fresh process with an empty cache, and a second fit."""
+    code = FAMILY_COLD_SCRIPT.format(root=str(ROOT), bench=str(Path(__file__).resolve().parent))
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        res = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+    print("Fresh process, empty cache, families in turn (wall s / CPU s; load "
+          f"{os.getloadavg()[0]:.1f})")  # fmt: skip
+    for line in res.stdout.strip().splitlines():
+        name, *vals = line.split()
+        v = [float(x) for x in vals]
+        if name == "import":
+            print(f"  import chinchilla_laws: {v[0]:6.2f} / {v[1]:5.2f}")
+        else:
+            print(f"  {name:13s} first fit (compilation included): {v[0]:6.2f} / {v[1]:5.2f}"
+                  f"   second fit: {v[2]:6.2f} / {v[3]:5.2f}")  # fmt: skip
 
 
 def jax_fresh_process_seconds() -> tuple[float, float]:
@@ -193,6 +244,9 @@ def main() -> None:
     parser.add_argument("--baseline-resamples", type=int, default=20)
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--skip-jax", action="store_true")
+    parser.add_argument(
+        "--cold-families", action="store_true", help="compilation cost of each family's first fit"
+    )
     parser.add_argument("--v01", type=Path, default=None, help="checkout of version 0.1")
     args = parser.parse_args()
 
@@ -262,6 +316,9 @@ def main() -> None:
 
     if not args.skip_jax:
         jax_rows(n, d, loss, ours, ours_b, fit)
+
+    if args.cold_families:
+        family_cold_rows()
 
     if not args.skip_cold:
         first, second = cold_start_seconds()
