@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._typing import FloatArray
-from .cli import _api_default
+from .cli import _api_default, _positive_float
 from .multipower import (
     MULTI_POWER_PRESETS,
     PARAM_NAMES,
@@ -48,16 +47,6 @@ def _pair(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(f"expected COLUMN=VALUE; got {text!r}")
     key, value = text.split("=", 1)
     return key.strip(), value.strip()
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
-    return value
 
 
 def _int_at_least(minimum: int) -> Any:
@@ -148,7 +137,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, plot: argparse.Argumen
     )
     f.add_argument(
         "--delta",
-        type=_positive,
+        type=_positive_float,
         default=_api_default(fit_multi_power, "delta"),
         help="Huber threshold (%(default)g)",
     )
@@ -184,10 +173,10 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, plot: argparse.Argumen
     )
     o.add_argument("--steps", type=_int_at_least(2), required=True, help="total steps")
     o.add_argument("--warmup", type=_int_at_least(0), required=True, help="warmup steps")
-    o.add_argument("--peak", type=_positive, required=True, help="peak learning rate")
+    o.add_argument("--peak", type=_positive_float, required=True, help="peak learning rate")
     o.add_argument(
         "--floor",
-        type=_positive,
+        type=_positive_float,
         default=_api_default(optimize_schedule, "floor"),
         help="lowest rate (%(default)g)",
     )

@@ -173,6 +173,15 @@ def as_rng(rng: Any) -> np.random.Generator:
 
 def as_positive_array(value: ArrayLike, name: str) -> FloatArray:
     """A positive finite float64 array of any shape (0-d for scalars)."""
+    return _any_shape(value, name, positive=True)
+
+
+def as_nonnegative_array(value: ArrayLike, name: str) -> FloatArray:
+    """A non-negative finite float64 array of any shape (0-d for scalars)."""
+    return _any_shape(value, name, nonnegative=True)
+
+
+def _any_shape(value: ArrayLike, name: str, **checks: bool) -> FloatArray:
     if isinstance(value, (str, bytes)):
         as_float_array(value, name)  # raises the TypeError of the house template
     if value is None:  # numpy would turn it into NaN
@@ -183,7 +192,7 @@ def as_positive_array(value: ArrayLike, name: str) -> FloatArray:
         raise ValueError(
             f"`{name}` must be a rectangular array of numbers; got a ragged sequence."
         ) from None
-    flat = as_float_array(np.reshape(np.asarray(value), -1), name, positive=True)
+    flat = as_float_array(np.reshape(np.asarray(value), -1), name, **checks)
     return flat.reshape(shape)
 
 

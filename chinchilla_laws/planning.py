@@ -30,6 +30,7 @@ from ._validation import (
     as_choice,
     as_float_array,
     as_int,
+    as_nonnegative_array,
     as_positive_array,
     as_positive_scalar,
     as_rng,
@@ -87,20 +88,6 @@ def _reducible(law: ChinchillaLaw, loss: FloatArray) -> FloatArray:
         )
     out: FloatArray = loss - law.E
     return out
-
-
-def _nonnegative_array(value: ArrayLike, name: str) -> FloatArray:
-    """A non-negative finite float64 array of any shape (0-d for scalars)."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"`{name}` must be an array of numbers; got {_describe(value)}.")
-    try:
-        shape = np.shape(value)
-    except ValueError:
-        raise ValueError(
-            f"`{name}` must be a rectangular array of numbers; got a ragged sequence."
-        ) from None
-    flat = as_float_array(np.reshape(np.asarray(value), -1), name, nonnegative=True)
-    return flat.reshape(shape)
 
 
 def _overflow_check(values: FloatArray, what: str, name: str) -> None:
@@ -456,7 +443,7 @@ def inference_optimal(
     exact = _exact_law(law)
     loss_fn = None if exact is not None else _loss_function(law, unique_tokens)
     target = as_positive_array(loss, "loss")
-    demand = _nonnegative_array(inference_tokens, "inference_tokens")
+    demand = as_nonnegative_array(inference_tokens, "inference_tokens")
     try:
         shape = np.broadcast_shapes(target.shape, demand.shape)
     except ValueError:
