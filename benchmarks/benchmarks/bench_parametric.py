@@ -128,3 +128,34 @@ class JaxBootstrap:
 
     def time_bootstrap_4000(self) -> None:
         cl.bootstrap_parametric(*self.data, n_resamples=4000, rng=0, fit=self.fit, backend="jax")
+
+
+class ColdStart:
+    """The first full-grid fit in a fresh process: import, compilation and the fit.
+
+    ``timeraw_first_fit_empty_cache`` points Numba at an empty cache directory, so
+    every kernel and the L-BFGS rounds compile (issue 12 goal: <= 10 s, next 3 s);
+    ``timeraw_first_fit_cached`` reuses this checkout's cache.
+    """
+
+    timeout = 300
+
+    def _code(self, empty_cache: bool) -> str:
+        root = str(Path(__file__).resolve().parents[1])
+        cache = (
+            "import os, tempfile; os.environ['NUMBA_CACHE_DIR'] = tempfile.mkdtemp()\n"
+            if empty_cache
+            else ""
+        )
+        return (
+            cache + f"import sys; sys.path.insert(0, {root!r})\n"
+            "import chinchilla_laws as cl\n"
+            "from benchmarks._data import epoch240\n"
+            "cl.fit_parametric(*epoch240(), warn=False)\n"
+        )
+
+    def timeraw_first_fit_empty_cache(self) -> str:
+        return self._code(empty_cache=True)
+
+    def timeraw_first_fit_cached(self) -> str:
+        return self._code(empty_cache=False)
