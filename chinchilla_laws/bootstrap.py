@@ -194,11 +194,6 @@ class ParametricBootstrap(Result):
         return BatchStatus.of(self.n_resamples, self.n_failed)
 
     @property
-    def success(self) -> bool:
-        """True when every resample converged (failed ones are left out of intervals)."""
-        return self.status is BatchStatus.SUCCESS
-
-    @property
     def message(self) -> str:
         """How many resamples converged, and that the full-data fit's status applies."""
         return (
@@ -703,11 +698,6 @@ class PowerLawBootstrap(Result):
     def status(self) -> BatchStatus:
         """:class:`BatchStatus` from the resamples that failed."""
         return BatchStatus.of(self.n_resamples, self.n_failed)
-
-    @property
-    def success(self) -> bool:
-        """True when every resample gave both power laws."""
-        return self.status is BatchStatus.SUCCESS
 
     @property
     def message(self) -> str:

@@ -128,11 +128,6 @@ class EnvelopeResult(Result):
         freeze_arrays(self)
 
     @property
-    def success(self) -> bool:
-        """True when the envelope passed its checks (``status`` is ``SUCCESS``)."""
-        return self.status is EnvelopeStatus.SUCCESS
-
-    @property
     def message(self) -> str:
         """One line: the status, then what the checks reported."""
         if self.success:

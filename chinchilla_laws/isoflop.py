@@ -288,11 +288,6 @@ class IsoFLOPResult(Result):
         return IsoFLOPResultStatus.SUCCESS
 
     @property
-    def success(self) -> bool:
-        """Whether both power laws could be fitted (two or more usable budgets)."""
-        return self.status is IsoFLOPResultStatus.SUCCESS
-
-    @property
     def message(self) -> str:
         """One line: what was fitted, and what is flagged."""
         usable = int(self.used.sum())
@@ -414,10 +409,6 @@ class IsoFLOPBias(Result):
     def status(self) -> IsoFLOPResultStatus:
         """The status of :attr:`fit` (``TOO_FEW_BUDGETS``: no power laws, no ``a_bias``)."""
         return self.fit.status
-
-    @property
-    def success(self) -> bool:
-        return self.fit.success
 
     @property
     def message(self) -> str:

@@ -373,10 +373,6 @@ class MultiPowerFit(Result):
         freeze_arrays(self)
 
     @property
-    def success(self) -> bool:
-        return self.status is MultiPowerStatus.SUCCESS
-
-    @property
     def message(self) -> str:
         return self.status.value
 
@@ -646,11 +642,6 @@ class MultiPowerBootstrap(Result):
     def status(self) -> BatchStatus:
         """:class:`~chinchilla_laws.BatchStatus` from the resamples that failed."""
         return BatchStatus.of(self.n_resamples, self.n_failed)
-
-    @property
-    def success(self) -> bool:
-        """True when every resample converged."""
-        return self.status is BatchStatus.SUCCESS
 
     @property
     def message(self) -> str:

@@ -105,10 +105,6 @@ class OptimizedSchedule(Result):
         freeze_arrays(self)
 
     @property
-    def success(self) -> bool:
-        return self.status is ScheduleStatus.SUCCESS
-
-    @property
     def message(self) -> str:
         return self.status.value
 

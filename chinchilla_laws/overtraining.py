@@ -422,10 +422,6 @@ class DownstreamErrorFit(Result):
     status: DownstreamFitStatus
 
     @property
-    def success(self) -> bool:
-        return self.status is DownstreamFitStatus.SUCCESS
-
-    @property
     def message(self) -> str:
         return self.status.value
 

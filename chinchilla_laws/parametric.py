@@ -244,11 +244,6 @@ class ParametricFit(Result):
         freeze_arrays(self)
 
     @property
-    def success(self) -> bool:
-        """True when the best start converged (gradient verified at exit)."""
-        return self.status is FitStatus.SUCCESS
-
-    @property
     def message(self) -> str:
         return self.status.value
 

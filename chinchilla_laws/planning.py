@@ -722,11 +722,6 @@ class Backtest(Result):
         return self.fit.status
 
     @property
-    def success(self) -> bool:
-        """Whether the training fit converged."""
-        return self.fit.success
-
-    @property
     def message(self) -> str:
         return self.fit.message
 
@@ -1005,11 +1000,6 @@ class RollingBacktest(Result):
     def status(self) -> BatchStatus:
         """:class:`BatchStatus` of the training fits (per split: ``split_success``)."""
         return BatchStatus.of(len(self.backtests), int(np.count_nonzero(~self.split_success)))
-
-    @property
-    def success(self) -> bool:
-        """Whether every training fit converged."""
-        return self.status is BatchStatus.SUCCESS
 
     @property
     def message(self) -> str:
@@ -1819,10 +1809,6 @@ class ComputeMultiplier(Result):
 
     def __post_init__(self) -> None:
         freeze_arrays(self)
-
-    @property
-    def success(self) -> bool:
-        return self.status is MultiplierStatus.SUCCESS
 
     @property
     def message(self) -> str:

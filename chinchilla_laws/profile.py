@@ -59,7 +59,8 @@ class Profile(Result):
     objectives : ndarray
         The best objective of the refit at each value.
     fit_status : ndarray of int
-        0 where the refit's status was SUCCESS, 1 otherwise.
+        0 where the refit's status was SUCCESS, 1 otherwise (:attr:`refits_converged`
+        says whether all were).
     reference : float
         The optimum the tolerance is measured from: the lowest of the profile and
         of ``fit.objective`` when a fit was given.
@@ -75,6 +76,8 @@ class Profile(Result):
     min_width : float
         The width at or above which the profile counts as flat.
     status : ProfileStatus
+        ``DETERMINED`` or ``FLAT``; ``success`` (the result protocol's, from ``status``)
+        is ``True`` for ``DETERMINED``.
     """
 
     param: str
@@ -98,13 +101,17 @@ class Profile(Result):
         return self.status is ProfileStatus.FLAT
 
     @property
-    def success(self) -> bool:
-        """True when every refit of the profile converged."""
+    def refits_converged(self) -> bool:
+        """True when every refit of the profile converged (``fit_status`` all 0)."""
         return not bool(np.any(self.fit_status))
 
     @property
     def message(self) -> str:
-        return self.status.value
+        """The status's message, and how many refits did not converge if any."""
+        n_failed = int(np.count_nonzero(self.fit_status))
+        if n_failed == 0:
+            return self.status.value
+        return f"{self.status.value}; {n_failed} of {self.fit_status.size} refits did not converge"
 
 
 def profile_objective(

@@ -2,12 +2,20 @@
 
 Results (fits, estimator results, bootstraps, backtests, profiles, ...) have
 
-- ``status``: an enum whose value is the human message; ``success``: whether the
-  status is the good one; ``message``: one line;
+- ``status``: an enum whose value is the human message; ``success``; ``message``: one
+  line;
 - ``summary()``: a multi-line report, and a short ``repr``;
 - ``as_dict()`` / ``from_dict()`` (and JSON through :mod:`chinchilla_laws.serialize`),
   restoring the whole state, arrays included;
 - ``_repr_markdown_``: notebook display.
+
+``success`` means one thing everywhere: ``status`` is the first member of its enum,
+the outcome in which the computation did what was asked and found nothing to warn
+about (``SUCCESS``; ``DETERMINED`` for a :class:`~chinchilla_laws.Profile`). Every
+status enum lists that outcome first, and :class:`Result` derives ``success`` from
+``status`` alone; no result overrides it. What a result knows beyond its status (how
+many resamples failed, whether every refit of a profile converged) has its own name
+(``n_failed``, ``refits_converged``, ...).
 
 Records (frontiers, bands, budgets, designs: values that carry no status) have the
 last three. Both come from the two mixins here, so that rendering lives in
@@ -54,9 +62,24 @@ class Record:
 
 
 class Result(Record):
-    """A :class:`Record` with ``status``, ``success`` and ``message`` and a ``summary()``."""
+    """A :class:`Record` with ``status``, ``success`` and ``message`` and a ``summary()``.
+
+    ``success`` is ``True`` exactly when ``status`` is the first member of its enum
+    (the good outcome: ``SUCCESS``, or ``DETERMINED`` for a profile).
+    """
 
     __slots__ = ()
+
+    @property
+    def status(self) -> enum.Enum:
+        """The outcome: an enum whose value is the human message (each result's own)."""
+        raise NotImplementedError  # a field or a property of every result
+
+    @property
+    def success(self) -> bool:
+        """True exactly when :attr:`status` is the first (good) member of its enum."""
+        status = self.status
+        return status is next(iter(type(status)))
 
     def summary(self) -> str:
         """A readable multi-line report (:mod:`chinchilla_laws.report`)."""

@@ -481,3 +481,34 @@ def test_optimal_returns_a_frontier() -> None:
     assert isinstance(fe, cl.Frontier) and fe.compute.tolist() == [1e20]
     np.testing.assert_array_equal(fe.n_params, env.n_params_law([1e20]))
     np.testing.assert_array_equal(fe.n_tokens, env.n_tokens_law([1e20]))
+
+
+# ---------------------------------------------------------------------- success means one thing
+@pytest.mark.parametrize("name", sorted(RESULTS))
+def test_success_is_the_first_member_of_the_status_enum(name: str) -> None:
+    cls = getattr(cl, name)
+    # no result redefines ``success``: it is the protocol's, from ``status`` alone
+    owner = next(c for c in cls.__mro__ if "success" in vars(c))
+    assert owner is Result, f"{name} defines its own `success` ({owner.__name__})"
+    obj = _instance(name)
+    members = list(type(obj.status))
+    assert obj.success is (obj.status is members[0])
+    if "status" in {f.name for f in dataclasses.fields(cls)}:
+        for member in members:
+            other = dataclasses.replace(obj, status=member)
+            assert other.success is (member is members[0]), (name, member)
+
+
+def test_profile_success_is_its_status_and_refit_convergence_has_its_own_name() -> None:
+    prof = _instance("Profile")
+    n = prof.values.size
+    determined = dataclasses.replace(prof, status=cl.ProfileStatus.DETERMINED)
+    flat = dataclasses.replace(prof, status=cl.ProfileStatus.FLAT)
+    assert determined.success and not flat.success
+    failed = np.zeros(n, dtype=np.int64)
+    failed[1] = 1
+    with_failure = dataclasses.replace(determined, fit_status=failed)
+    assert with_failure.success and not with_failure.refits_converged
+    assert with_failure.message.endswith(f"1 of {n} refits did not converge")
+    clean = dataclasses.replace(determined, fit_status=np.zeros(n, dtype=np.int64))
+    assert clean.refits_converged and clean.message == cl.ProfileStatus.DETERMINED.value
