@@ -36,6 +36,7 @@ from .multipower import (
 from .multipower_fit import bootstrap_multi_power, fit_multi_power
 from .optimal_schedule import optimize_schedule
 from .schedules import luo2025_schedule
+from .serialize import law_from_dict
 
 __all__ = ["add_parser"]
 
@@ -100,8 +101,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, plot: argparse.Argumen
         "--law",
         required=True,
         metavar="LAW",
-        help=f"a preset ({', '.join(MULTI_POWER_PRESETS)}) or a JSON file with "
-        f"{', '.join(PARAM_NAMES)} (e.g. from `curves fit --save-law`)",
+        help=f"a preset ({', '.join(MULTI_POWER_PRESETS)}) or a JSON file: a law dict "
+        "(from `curves fit --save-law`, or `law.as_dict()`) or the older layout with "
+        f"{', '.join(PARAM_NAMES)} at the top level",
     )
 
     f = curves_sub.add_parser(
@@ -152,7 +154,12 @@ def add_parser(sub: Any, common: argparse.ArgumentParser, plot: argparse.Argumen
         help="logged points per bootstrap block (%(default)s)",
     )
     f.add_argument("--seed", type=_int_at_least(0), default=0, help="random seed (0)")
-    f.add_argument("--save-law", metavar="JSON", default=None, help="write the fitted law")
+    f.add_argument(
+        "--save-law",
+        metavar="JSON",
+        default=None,
+        help="write the fitted law (its `as_dict()`, as JSON)",
+    )
     f.set_defaults(handler=_cmd_fit)
 
     pr = curves_sub.add_parser(
@@ -263,28 +270,40 @@ def _load(
 
 
 def _load_law(spec: str) -> MultiPowerLaw:
+    """A preset by name, or the law in a JSON file.
+
+    The file holds a law dict (``law.as_dict()``, written by ``curves fit --save-law``),
+    the JSON output of a ``curves`` command (the law under ``"law"``), or the layout
+    ``--save-law`` wrote before (the parameters at the top level, ``"family"``
+    optional).
+    """
     if spec.lower() in MULTI_POWER_PRESETS:
         return MULTI_POWER_PRESETS[spec.lower()]
     path = Path(spec)
-    if not path.exists():
+    if not path.is_file():
         raise ValueError(
             f"`--law` must be a preset ({', '.join(MULTI_POWER_PRESETS)}) or a JSON file; "
             f"got {spec!r}."
         )
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"`--law` file {spec!r} is not readable JSON: {exc}.") from None
     if isinstance(data, dict) and isinstance(data.get("law"), dict):
         data = data["law"]
-    missing = [k for k in PARAM_NAMES if not isinstance(data, dict) or k not in data]
-    if missing:
-        raise ValueError(f"`--law` file {spec!r} lacks {', '.join(missing)}.")
-    return MultiPowerLaw(*(data[k] for k in PARAM_NAMES))
+    if not isinstance(data, dict):
+        raise ValueError(f"`--law` file {spec!r} must hold a JSON object; got {_kind(data)}.")
+    if "format" not in data and "family" not in data:
+        data = {**data, "family": "multi_power"}  # bare parameters, as the old layout allowed
+    try:
+        law: MultiPowerLaw = law_from_dict(data, family="multi_power")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`--law` file {spec!r}: {exc}") from None
+    return law
 
 
-def _law_dict(law: MultiPowerLaw) -> dict[str, Any]:
-    return {
-        "family": "multi_power",
-        **dict(zip(PARAM_NAMES, law.param_vector.tolist(), strict=True)),
-    }
+def _kind(value: Any) -> str:
+    return "null" if value is None else f"a JSON {type(value).__name__}"
 
 
 def _errors_payload(errs: CurveErrors) -> list[dict[str, Any]]:
@@ -316,7 +335,7 @@ def _cmd_fit(args: argparse.Namespace, ctx: Any) -> tuple[Payload, str]:
     fit = fit_multi_power(train, delta=args.delta, fixed=fixed or None, tied=tied or None)
     payload: Payload = {
         "command": "curves fit",
-        "law": _law_dict(fit.law),
+        "law": fit.law.as_dict(),
         "objective": fit.objective,
         "status": fit.status,
         "success": fit.success,
@@ -347,7 +366,7 @@ def _cmd_fit(args: argparse.Namespace, ctx: Any) -> tuple[Payload, str]:
         lines += ["", f"block bootstrap ({boot.n_resamples} resamples, 95% intervals):"]
         lines += [f"  {k:<6} [{lo:.6g}, {hi:.6g}]" for k, (lo, hi) in intervals.items()]
     if args.save_law:
-        Path(args.save_law).write_text(json.dumps(_law_dict(fit.law), indent=2) + "\n")
+        Path(args.save_law).write_text(json.dumps(fit.law.as_dict(), indent=2) + "\n")
         lines.append(f"law written to {args.save_law}")
     if args.plot:
         from .plot import plot_loss_curves
@@ -364,7 +383,7 @@ def _cmd_predict(args: argparse.Namespace, ctx: Any) -> tuple[Payload, str]:
     errs = prediction_errors(law, curves)
     payload: Payload = {
         "command": "curves predict",
-        "law": _law_dict(law),
+        "law": law.as_dict(),
         "curves": _errors_payload(errs),
         "mean_pred_error": errs.mean_pred_error,
         "mean_r2": errs.mean_r2,
@@ -385,7 +404,7 @@ def _cmd_optimize(args: argparse.Namespace, ctx: Any) -> tuple[Payload, str]:
     opt = optimize_schedule(law, args.steps, warmup=args.warmup, peak=args.peak, floor=args.floor)
     payload: Payload = {
         "command": "curves optimize-schedule",
-        "law": _law_dict(law),
+        "law": law.as_dict(),
         "final_loss": opt.final_loss,
         "baselines": dict(opt.baselines),
         "status": opt.status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,10 @@ def test_fit_save_law_then_predict(capsys, tmp_path):
     assert out["test"][0]["pred_error"] < 1e-2
     assert png.stat().st_size > 0
     saved = json.loads(law_file.read_text())
-    assert saved["family"] == "multi_power" and saved["L0"] == out["law"]["L0"]
+    # the library's law dict: what the library itself reads back, equal to the fit's
+    assert saved["format"] == "chinchilla_laws.law" and saved["family"] == "multi_power"
+    assert saved == out["law"]
+    assert cl.MultiPowerLaw.from_dict(saved).params == out["law"]["params"]
     again = run_json(
         capsys,
         ["curves", "predict", str(data), "--curve", "run", "--schedules", str(sched),
@@ -103,8 +107,54 @@ def test_fit_fixed_and_tied_options(capsys, tmp_path):
             "--fixed", "gamma=0.6", "--tied", "alpha,beta",
         ],
     )  # fmt: skip
-    assert out["law"]["gamma"] == 0.6
-    assert out["law"]["alpha"] == out["law"]["beta"]
+    assert out["law"]["params"]["gamma"] == 0.6
+    assert out["law"]["params"]["alpha"] == out["law"]["params"]["beta"]
+
+
+def _predict(capsys: pytest.CaptureFixture[str], law: str) -> dict[str, Any]:
+    argv = ["curves", "predict", str(DATA), "--curve", "schedule", "--where", "model_size=400M",
+            "--where", "split=test", "--schedules", "luo2025", "--law", law]  # fmt: skip
+    return run_json(capsys, argv)
+
+
+def test_law_files_of_both_layouts_are_read(capsys, tmp_path):
+    law = cl.LUO_2025_400M
+    preset = _predict(capsys, "luo2025-400m")
+    files = {
+        # what --save-law writes now (the library's law dict)
+        "new.json": law.as_dict(),
+        # what --save-law wrote before: the parameters at the top level
+        "old.json": {"family": "multi_power", **law.params},
+        "bare.json": dict(law.params),
+        # the JSON output of a curves command
+        "output.json": {"command": "curves predict", "law": law.as_dict()},
+    }
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_text(json.dumps(content))
+        out = _predict(capsys, str(path))
+        assert out["law"] == law.as_dict(), name
+        assert out["curves"] == preset["curves"], name
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("[1, 2]", "must hold a JSON object; got a JSON list"),
+        ("{not json", "is not readable JSON"),
+        ('{"L0": 1.0}', r"lacks the parameters \['A', "),
+        (json.dumps(cl.HOFFMANN_2022_TEX.as_dict()), "'chinchilla' family, not 'multi_power'"),
+        (json.dumps({**cl.LUO_2025_400M.as_dict(), "version": 7}), "has version 7"),
+    ],
+)
+def test_unusable_law_files_are_refused(capsys, tmp_path, content, match):
+    path = tmp_path / "law.json"
+    path.write_text(content)
+    argv = ["curves", "predict", str(DATA), "--curve", "schedule", "--schedules", "luo2025",
+            "--law", str(path)]  # fmt: skip
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    assert "`--law` file" in err and re.search(match, err), err
 
 
 def test_optimize_schedule_command(capsys, tmp_path):
