@@ -27,7 +27,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -247,8 +246,8 @@ def optimize_schedule(
     return OptimizedSchedule(
         schedule=eta,
         final_loss=final,
-        baselines=MappingProxyType(base_loss),
-        baseline_schedules=MappingProxyType(bases),
+        baselines=base_loss,
+        baseline_schedules=bases,
         law=law,
         total_steps=total,
         warmup=w,

@@ -1211,7 +1211,7 @@ class IsoFLOPDesign(Record):
     noise_sd: float
     n_sims: int
     a_se_linear: float
-    forecasts: dict[str, EstimatorForecast]
+    forecasts: Mapping[str, EstimatorForecast]
     flops_per_param_token: float
 
     def __post_init__(self) -> None:

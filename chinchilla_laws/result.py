@@ -9,6 +9,10 @@ Results (fits, estimator results, bootstraps, backtests, profiles, ...) have
   restoring the whole state, arrays included;
 - ``_repr_markdown_``: notebook display.
 
+All are read-only all the way down: arrays read-only, mapping fields read-only
+mappings (``_typing.freeze_arrays`` from ``__post_init__``), and since pickling and
+copying go through the constructor, copies and restored objects are too.
+
 ``success`` means one thing everywhere: ``status`` is the first member of its enum,
 the outcome in which the computation did what was asked and found nothing to warn
 about (``SUCCESS``; ``DETERMINED`` for a :class:`~chinchilla_laws.Profile`). Every
@@ -50,6 +54,14 @@ class Record:
         out: Self = from_dict(data, cls)
         return out
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle and copy through the constructor, so that a copy is as read-only as the
+        original (arrays and mappings frozen by ``__post_init__``)."""
+        import dataclasses
+
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return (_construct, (type(self), fields))
+
     def _repr_markdown_(self) -> str:
         from .report import markdown
 
@@ -59,6 +71,11 @@ class Record:
         from .report import short_repr
 
         return short_repr(self)
+
+
+def _construct(cls: type[Record], fields: dict[str, Any]) -> Record:
+    """``cls(**fields)``: how a pickled or copied record is rebuilt."""
+    return cls(**fields)
 
 
 class Result(Record):

@@ -10,13 +10,15 @@ field (arrays bit for bit, NaN positions, dtypes and shapes included), and throu
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import functools
 import json
 import math
+import pickle
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
@@ -286,6 +288,9 @@ def assert_same(a: Any, b: Any, where: str = "obj") -> None:
         return
     if isinstance(a, Mapping):
         assert isinstance(b, Mapping), f"{where}: {type(b).__name__}, not a mapping"
+        # read-only, fresh as restored (results are frozen all the way down)
+        assert not isinstance(a, MutableMapping), f"{where}: fresh mapping is writable"
+        assert not isinstance(b, MutableMapping), f"{where}: restored mapping is writable"
         assert list(b) == list(a), f"{where}: keys {list(b)} != {list(a)}"
         for k in a:
             assert_same(a[k], b[k], f"{where}[{k!r}]")
@@ -325,6 +330,13 @@ def test_round_trip_through_strict_json(cls: type) -> None:
     assert_same(obj, from_dict(json.loads(text)))
     # and the restored object stores the same dict again
     assert json.dumps(back.as_dict(), allow_nan=False) == text
+
+
+@pytest.mark.parametrize("cls", COVERED, ids=lambda c: c.__name__)
+def test_pickled_and_copied_objects_stay_read_only(cls: type) -> None:
+    obj = _instance(cls.__name__)
+    for back in (pickle.loads(pickle.dumps(obj)), copy.deepcopy(obj), copy.copy(obj)):
+        assert_same(obj, back)  # arrays and mappings read-only, as in the original
 
 
 @pytest.mark.parametrize("cls", COVERED, ids=lambda c: c.__name__)
@@ -512,3 +524,33 @@ def test_profile_success_is_its_status_and_refit_convergence_has_its_own_name() 
     assert with_failure.message.endswith(f"1 of {n} refits did not converge")
     clean = dataclasses.replace(determined, fit_status=np.zeros(n, dtype=np.int64))
     assert clean.refits_converged and clean.message == cl.ProfileStatus.DETERMINED.value
+
+
+# ---------------------------------------------------------------------- read-only mappings
+@pytest.mark.parametrize(
+    ("name", "field", "key"),
+    [("ParametricFit", "fixed", "E"), ("MultiPowerFit", "fixed", "gamma"),
+     ("OptimizedSchedule", "baselines", "cosine"), ("IsoFLOPDesign", "forecasts", "parabola"),
+     ("PowerLawBootstrap", "estimate", "a")],
+)  # fmt: skip
+def test_mapping_fields_are_read_only_fresh_restored_and_copied(
+    name: str, field: str, key: str
+) -> None:
+    fresh = _instance(name)
+    restored = type(fresh).from_dict(json.loads(json.dumps(fresh.as_dict())))
+    pickled = pickle.loads(pickle.dumps(restored))
+    for obj in (fresh, restored, pickled, copy.deepcopy(fresh)):
+        mapping = getattr(obj, field)
+        assert key in mapping and list(mapping) == list(getattr(fresh, field))
+        with pytest.raises(TypeError):
+            mapping[key] = 0.0  # type: ignore[index]
+        with pytest.raises(AttributeError):
+            mapping.clear()  # type: ignore[attr-defined]
+        assert_same(fresh, obj)
+    # a plain dict handed to the constructor is copied, not held: the caller's later
+    # edits do not reach the result
+    given = dict(getattr(fresh, field))
+    made = dataclasses.replace(fresh, **{field: given})
+    given["bogus"] = given[key]
+    assert "bogus" not in getattr(made, field)
+    assert repr(getattr(made, field)) == repr(dict(getattr(fresh, field)))
