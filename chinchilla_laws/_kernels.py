@@ -71,6 +71,22 @@ _ONE_BITS = _EXP_BIAS << 52  # bit pattern of 1.0
 _SQRT2 = 1.4142135623730951
 
 
+_EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
+"""Taylor coefficients of ``exp`` to degree 13, highest first."""
+_ATANH_SERIES = tuple(2.0 / (2 * k + 1) for k in range(10, -1, -1))
+"""``log m = z * sum_k 2 z**(2k) / (2k + 1)``, ``z = (m - 1)/(m + 1)``: coefficients in ``z**2``
+to ``k = 10``, highest first."""
+
+
+@_jit
+def _horner(x: float, coeffs: tuple[float, ...]) -> float:
+    """The polynomial with ``coeffs`` (highest degree first) at ``x``."""
+    p = coeffs[0]
+    for c in coeffs[1:]:
+        p = p * x + c
+    return p
+
+
 @_jit
 def exp_into(x: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
     """``out[i] = exp(x[i])`` for ``|x[i]| <= 708``, within about one ulp.
@@ -88,20 +104,7 @@ def exp_into(x: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
         k = xi * _LOG2E + _ROUND
         kf = k - _ROUND
         r = (xi - kf * _LN2_HI) - kf * _LN2_LO
-        p = 1.0 / 6227020800.0
-        p = p * r + 1.0 / 479001600.0
-        p = p * r + 1.0 / 39916800.0
-        p = p * r + 1.0 / 3628800.0
-        p = p * r + 1.0 / 362880.0
-        p = p * r + 1.0 / 40320.0
-        p = p * r + 1.0 / 5040.0
-        p = p * r + 1.0 / 720.0
-        p = p * r + 1.0 / 120.0
-        p = p * r + 1.0 / 24.0
-        p = p * r + 1.0 / 6.0
-        p = p * r + 0.5
-        p = p * r + 1.0
-        out[i] = p * r + 1.0
+        out[i] = _horner(r, _EXP_TAYLOR)
         scratch[i] = k
     bits = scratch.view(np.int64)
     for i in range(n):
@@ -136,17 +139,7 @@ def log_into(s: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
             e += 1.0
         z = (m - 1.0) / (m + 1.0)
         z2 = z * z
-        p = 2.0 / 21.0
-        p = p * z2 + 2.0 / 19.0
-        p = p * z2 + 2.0 / 17.0
-        p = p * z2 + 2.0 / 15.0
-        p = p * z2 + 2.0 / 13.0
-        p = p * z2 + 2.0 / 11.0
-        p = p * z2 + 2.0 / 9.0
-        p = p * z2 + 2.0 / 7.0
-        p = p * z2 + 2.0 / 5.0
-        p = p * z2 + 2.0 / 3.0
-        p = p * z2 + 2.0
+        p = _horner(z2, _ATANH_SERIES)
         out[i] = e * _LN2_HI + (z * p + e * _LN2_LO)
 
 
