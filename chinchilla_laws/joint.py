@@ -86,10 +86,16 @@ def _base(*args: Any) -> float:  # pragma: no cover - replaced in every clone
 
 @functools.cache
 def grouped_kernel(base: LawFamily) -> Any:
-    """The joint kernel of ``base`` (cached on disk as ``_grouped__<base name>``)."""
+    """The joint kernel of ``base``, cached on disk as ``_grouped__<base name>_<digest>``.
+
+    ``digest`` is :func:`~chinchilla_laws._lbfgs.source_digest` of the base kernel:
+    Numba checks a cached function against its own file (this one) only, so without
+    it an edited base kernel would be served inside a stale cached joint kernel.
+    """
     globs = dict(globals())
     globs["_base"] = base.kernel
-    fn = _lbfgs._clone(_grouped, globs, f"_grouped__{base.name}")
+    tag = f"{base.name}_{_lbfgs.source_digest(base.kernel)}"
+    fn = _lbfgs._clone(_grouped, globs, f"_grouped__{tag}")
     return jit_decorator()(fn)
 
 

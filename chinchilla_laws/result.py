@@ -81,6 +81,8 @@ def _construct(cls: type[Record], fields: dict[str, Any]) -> Record:
 class Result(Record):
     """A :class:`Record` with ``status``, ``success`` and ``message`` and a ``summary()``.
 
+    ``status`` is the outcome: an enum (each result's own) whose value is the human
+    message; ``message`` is one line about this result.
     ``success`` is ``True`` exactly when ``status`` is the first member of its enum
     (the good outcome: ``SUCCESS``, or ``DETERMINED`` for a profile).
     """
@@ -89,8 +91,11 @@ class Result(Record):
 
     @property
     def status(self) -> enum.Enum:
-        """The outcome: an enum whose value is the human message (each result's own)."""
-        raise NotImplementedError  # a field or a property of every result
+        # The outcome: an enum whose value is the human message (each result's own), a
+        # field or a property of every result. No docstring on purpose: numpydoc would
+        # link every result's documented ``status`` attribute to this one and to each
+        # result's own, an ambiguous cross-reference (the class docstring says it).
+        raise NotImplementedError
 
     @property
     def success(self) -> bool:

@@ -46,6 +46,22 @@ def test_grouped_kernel_is_the_sum_of_the_base_kernel() -> None:
     assert grouped_kernel(cl.CHINCHILLA) is fam.kernel
 
 
+def test_grouped_kernel_cache_name_follows_the_base_kernel_source() -> None:
+    # numba checks a cached function against its own file (joint.py) only: the joint
+    # kernel's cache name carries a digest of the base kernel's sources, so an edited
+    # base kernel compiles a fresh joint kernel instead of loading one that inlines
+    # the old code (was: "_grouped__<family>" alone)
+    from chinchilla_laws import _lbfgs
+    from chinchilla_laws.family import get_family
+
+    names = {}
+    for fam in ("chinchilla", "kaplan"):
+        base = get_family(fam)
+        names[fam] = grouped_kernel(base).py_func.__qualname__
+        assert names[fam] == f"_grouped__{fam}_{_lbfgs.source_digest(base.kernel)}"
+    assert names["chinchilla"] != names["kaplan"]
+
+
 def test_joint_fit_recovers_shared_and_separate_parameters() -> None:
     fit = cl.fit_joint("chinchilla", _groups(), shared=("E", "alpha", "beta"), starts=None)
     assert fit.success
