@@ -42,6 +42,7 @@ from ._validation import (
 )
 from .family import Design, FrontierArrays, LawFamily, register_family
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier, _as_budget
+from .result import LawRecord
 
 __all__ = [
     "DATA_CONSTRAINED",
@@ -123,7 +124,7 @@ def _saturate(repeats: FloatArray, r_star: float) -> FloatArray:
 
 
 @dataclass(frozen=True, slots=True)
-class DataConstrainedLaw:
+class DataConstrainedLaw(LawRecord):
     r"""The data-constrained scaling law of Muennighoff et al. (2023).
 
     .. math::
@@ -208,7 +209,6 @@ class DataConstrainedLaw:
             raise TypeError(f"`name` must be a string; got {_describe(self.name)}.")
 
     # ------------------------------------------------------------------ parameters
-    family: ClassVar[LawFamily]
     PARAM_NAMES: ClassVar[tuple[str, ...]] = ("E", "A", "B", "alpha", "beta", "rd_star", "rn_star")
 
     @classmethod
@@ -535,25 +535,6 @@ class DataConstrainedLaw:
             f"alpha={self.alpha!r}, beta={self.beta!r}, rd_star={self.rd_star!r}, "
             f"rn_star={self.rn_star!r}{label})"
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        """``family``, ``version``, ``name`` and ``params`` as plain values (for JSON)."""
-        from .serialize import law_to_dict
-
-        return law_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DataConstrainedLaw:
-        """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
-        from .serialize import law_from_dict
-
-        law: DataConstrainedLaw = law_from_dict(data, family="data_constrained")
-        return law
-
-    def _repr_markdown_(self) -> str:
-        from .report import law_markdown
-
-        return law_markdown(self)
 
 
 MUENNIGHOFF_2023 = DataConstrainedLaw(

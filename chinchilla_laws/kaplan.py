@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -22,6 +22,7 @@ from ._typing import BoolArray, FloatArray
 from ._validation import _describe, as_positive_array
 from .family import Design, FrontierArrays, LawFamily, register_family
 from .laws import FLOPS_PER_PARAM_TOKEN, Frontier, optimal_frontier
+from .result import LawRecord
 
 if TYPE_CHECKING:
     from ._problem import Problem
@@ -43,7 +44,7 @@ def _check_positive_fields(obj: Any, names: tuple[str, ...]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class KaplanLaw:
+class KaplanLaw(LawRecord):
     r"""The joint ``L(N, D)`` law of Kaplan et al. (2020), Eq. 1.5.
 
     .. math::
@@ -95,8 +96,6 @@ class KaplanLaw:
     D_c: float
     name: str = field(default="", compare=False)
 
-    family: ClassVar[LawFamily]
-
     def __post_init__(self) -> None:
         _check_positive_fields(self, ("alpha_N", "alpha_D", "N_c", "D_c"))
 
@@ -136,25 +135,6 @@ class KaplanLaw:
         return KaplanLaw(
             alpha_N=self.alpha_N, alpha_D=self.alpha_D, N_c=self.N_c, D_c=self.D_c, name=name
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        """``family``, ``version``, ``name`` and ``params`` as plain values (for JSON)."""
-        from .serialize import law_to_dict
-
-        return law_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> KaplanLaw:
-        """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
-        from .serialize import law_from_dict
-
-        law: KaplanLaw = law_from_dict(data, family="kaplan")
-        return law
-
-    def _repr_markdown_(self) -> str:
-        from .report import law_markdown
-
-        return law_markdown(self)
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""

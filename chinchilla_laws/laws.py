@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -15,7 +15,7 @@ from ._constants import FLOPS_PER_PARAM_TOKEN
 from ._typing import BoolArray, FloatArray, freeze_arrays
 from ._validation import _describe, as_float_array, as_positive_array, as_positive_scalar
 from .family import Design, FrontierArrays, LawFamily, register_family
-from .result import Record
+from .result import LawRecord, Record
 
 if TYPE_CHECKING:
     from ._problem import Problem
@@ -100,7 +100,7 @@ class Frontier(Record):
 
 
 @dataclass(frozen=True, slots=True)
-class ChinchillaLaw:
+class ChinchillaLaw(LawRecord):
     r"""The parametric loss law of Hoffmann et al. (2022), Approach 3.
 
     .. math::
@@ -152,8 +152,6 @@ class ChinchillaLaw:
     alpha: float
     beta: float
     name: str = field(default="", compare=False)
-
-    family: ClassVar[LawFamily]
 
     def __post_init__(self) -> None:
         for attr in ("E", "A", "B", "alpha", "beta"):
@@ -340,33 +338,6 @@ class ChinchillaLaw:
             f"ChinchillaLaw(E={self.E!r}, A={self.A!r}, B={self.B!r}, "
             f"alpha={self.alpha!r}, beta={self.beta!r}{label})"
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Parameters and derived exponents as plain floats (for JSON).
-
-        The layout of :func:`chinchilla_laws.serialize.law_to_dict`: ``family``,
-        ``version`` and ``params``, and, as version 0.1 wrote them, the parameters
-        and ``a``, ``b``, ``G`` at the top level.
-        """
-        from .serialize import law_to_dict
-
-        return law_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ChinchillaLaw:
-        """The law stored by :meth:`as_dict` (or a version-0.1 law dict or JSON file).
-
-        Raises ``ValueError`` for a dict of another family or an unknown version.
-        """
-        from .serialize import law_from_dict
-
-        law: ChinchillaLaw = law_from_dict(data, family="chinchilla")
-        return law
-
-    def _repr_markdown_(self) -> str:
-        from .report import law_markdown
-
-        return law_markdown(self)
 
 
 def _check_k(value: Any) -> float:

@@ -35,8 +35,7 @@ from . import _mpl_kernels as MK
 from ._jit import parallel_region
 from ._typing import FloatArray, IntArray, freeze_arrays
 from ._validation import as_float_array, as_positive_scalar
-from .family import LawFamily, get_family
-from .result import Record
+from .result import LawRecord, Record
 from .schedules import as_schedule
 
 __all__ = [
@@ -59,7 +58,7 @@ PARAM_NAMES = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
 
 
 @dataclass(frozen=True, slots=True)
-class MultiPowerLaw:
+class MultiPowerLaw(LawRecord):
     r"""The multi-power law ``L(t)`` of a training run, given its per-step learning rates.
 
     Parameters
@@ -119,17 +118,6 @@ class MultiPowerLaw:
         """The parameters by name, in the paper's order (as every law of the package)."""
         return {n: getattr(self, n) for n in PARAM_NAMES}
 
-    @property
-    def family(self) -> LawFamily:
-        """The engine's ``"multi_power"`` family."""
-        return get_family("multi_power")
-
-    def as_dict(self) -> dict[str, Any]:
-        """A plain dict (:func:`chinchilla_laws.serialize.law_to_dict`, family ``multi_power``)."""
-        from .serialize import law_to_dict
-
-        return law_to_dict(self)
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MultiPowerLaw:
         """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
@@ -137,11 +125,6 @@ class MultiPowerLaw:
 
         law: MultiPowerLaw = from_dict(data, cls)
         return law
-
-    def _repr_markdown_(self) -> str:
-        from .report import law_markdown
-
-        return law_markdown(self)
 
     @property
     def param_vector(self) -> FloatArray:

@@ -281,6 +281,7 @@ class MultiPowerLawFamily(LawFamily):
 
 
 MULTI_POWER_FAMILY = register_family(MultiPowerLawFamily())
+MultiPowerLaw.family = MULTI_POWER_FAMILY
 """The engine's ``"multi_power"`` family (``fit_law("multi_power", data)``)."""
 
 

@@ -39,7 +39,7 @@ from ._validation import (
 )
 from .family import Design, FrontierArrays, LawFamily, register_family
 from .laws import FLOPS_PER_PARAM_TOKEN, ChinchillaLaw, Frontier, _as_budget
-from .result import Record, Result
+from .result import LawRecord, Record, Result
 from .warnings import GridBoundaryWarning, IdentifiabilityWarning
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def _real(value: Any, attr: str, *, positive: bool = True) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class OverTrainingLaw:
+class OverTrainingLaw(LawRecord):
     r"""The over-training law of Gadre et al. (2024), one exponent for ``N`` and ``D``.
 
     .. math::
@@ -122,7 +122,6 @@ class OverTrainingLaw:
     eta: float
     name: str = field(default="", compare=False)
 
-    family: ClassVar[LawFamily]
     PARAM_NAMES: ClassVar[tuple[str, ...]] = ("E", "A", "B", "eta")
 
     def __post_init__(self) -> None:
@@ -284,25 +283,6 @@ class OverTrainingLaw:
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""
         return f"OverTrainingLaw(E={self.E!r}, A={self.A!r}, B={self.B!r}, eta={self.eta!r}{label})"
-
-    def as_dict(self) -> dict[str, Any]:
-        """``family``, ``version``, ``name`` and ``params`` as plain values (for JSON)."""
-        from .serialize import law_to_dict
-
-        return law_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> OverTrainingLaw:
-        """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
-        from .serialize import law_from_dict
-
-        law: OverTrainingLaw = law_from_dict(data, family="overtraining")
-        return law
-
-    def _repr_markdown_(self) -> str:
-        from .report import law_markdown
-
-        return law_markdown(self)
 
 
 GADRE_2024 = OverTrainingLaw(

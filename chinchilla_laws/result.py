@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from .family import LawFamily
 
 __all__ = ["BatchStatus", "Record", "Result"]
 
@@ -71,6 +74,43 @@ class Record:
         from .report import short_repr
 
         return short_repr(self)
+
+
+class LawRecord:
+    """``as_dict`` / ``from_dict`` / notebook display of a law of a registered family.
+
+    The dict is the law layout of :func:`chinchilla_laws.serialize.law_to_dict`
+    (``format``, ``version``, ``family``, ``name``, ``params``; a Chinchilla law also
+    carries its parameters and ``a``, ``b``, ``G`` at the top level, as version 0.1
+    wrote them). Laws keep their own ``repr`` (the parameters, unrounded).
+    """
+
+    __slots__ = ()
+
+    family: ClassVar[LawFamily]
+    """The engine family of the law (set where the family is registered)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The law as a plain, strict-JSON-ready dict (the law layout above)."""
+        from .serialize import law_to_dict
+
+        return law_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """The law stored by :meth:`as_dict` (or, for Chinchilla, a version-0.1 law dict).
+
+        Raises ``ValueError`` for a dict of another family or an unknown version.
+        """
+        from .serialize import law_from_dict
+
+        law: Self = law_from_dict(data, family=cls.family.name)
+        return law
+
+    def _repr_markdown_(self) -> str:
+        from .report import law_markdown
+
+        return law_markdown(self)
 
 
 def _construct(cls: type[Record], fields: dict[str, Any]) -> Record:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,6 +27,7 @@ from . import _kernels as K
 from ._typing import BoolArray, FloatArray
 from .family import Design, LawFamily, register_family
 from .kaplan import _check_positive_fields
+from .result import LawRecord
 
 if TYPE_CHECKING:
     from ._problem import Problem
@@ -36,7 +37,7 @@ __all__ = ["SATURATING", "SaturatingFamily", "SaturatingPowerLaw"]
 
 
 @dataclass(frozen=True, slots=True)
-class SaturatingPowerLaw:
+class SaturatingPowerLaw(LawRecord):
     r"""``L(C) = E + A C^{-alpha}``: a power law that saturates at ``E``.
 
     Parameters
@@ -51,8 +52,6 @@ class SaturatingPowerLaw:
     A: float
     alpha: float
     name: str = field(default="", compare=False)
-
-    family: ClassVar[LawFamily]
 
     def __post_init__(self) -> None:
         _check_positive_fields(self, ("E", "A", "alpha"))
@@ -70,25 +69,6 @@ class SaturatingPowerLaw:
 
     def __call__(self, compute: ArrayLike) -> FloatArray:
         return self.loss(compute)
-
-    def as_dict(self) -> dict[str, Any]:
-        """``family``, ``version``, ``name`` and ``params`` as plain values (for JSON)."""
-        from .serialize import law_to_dict
-
-        return law_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SaturatingPowerLaw:
-        """The law stored by :meth:`as_dict` (``ValueError`` for another family)."""
-        from .serialize import law_from_dict
-
-        law: SaturatingPowerLaw = law_from_dict(data, family="saturating")
-        return law
-
-    def _repr_markdown_(self) -> str:
-        from .report import law_markdown
-
-        return law_markdown(self)
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""
